@@ -1,0 +1,7 @@
+//! SMILES: reading (OpenSMILES) and writing (canonical or not).
+
+mod parse;
+mod write;
+
+pub use parse::{parse, parse_graph, SmilesError, SmilesErrorKind};
+pub use write::{canonical_smiles, write_with, WriteOptions};
