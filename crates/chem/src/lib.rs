@@ -23,3 +23,7 @@ pub mod smiles;
 
 pub use element::Element;
 pub use molecule::{Atom, AtomIdx, Bond, BondIdx, BondOrder, Molecule};
+pub mod molfile;
+pub mod smarts;
+pub mod standardise;
+pub mod substruct;

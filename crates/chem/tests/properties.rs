@@ -1,0 +1,59 @@
+//! Property tests: readers never panic on arbitrary input, and what we write reads back
+//! to the same canonical form.
+
+use chem::smiles::{canonical_smiles, parse};
+use proptest::prelude::*;
+
+const ALPHABET: &[&str] = &[
+    "C", "c", "N", "n", "O", "o", "S", "s", "F", "Cl", "Br", "(", ")", "1", "2", "%10", "=", "#",
+    "/", "\\", "[nH]", "[C@H]", "[C@@H]", "[N+]", "[O-]", "[2H]", ".", ":", "-", "[", "]", "@",
+    "*",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    fn smiles_reader_never_panics(s in "\\PC{0,40}") {
+        let _ = parse(&s);
+    }
+
+    #[test]
+    fn smiles_reader_never_panics_on_smiles_like_text(parts in proptest::collection::vec(0..ALPHABET.len(), 0..30)) {
+        let s: String = parts.iter().map(|&i| ALPHABET[i]).collect();
+        if let Ok(m) = parse(&s) {
+            // Whatever parses must write a SMILES that reads back to the same canonical form.
+            let c = canonical_smiles(&m);
+            let m2 = parse(&c).map_err(|e| TestCaseError::fail(format!("{s} -> {c}: {e}")))?;
+            prop_assert_eq!(canonical_smiles(&m2), c);
+        }
+    }
+
+    #[test]
+    fn smarts_reader_never_panics(s in "\\PC{0,30}") {
+        let _ = chem::smarts::parse(&s);
+    }
+
+    #[test]
+    fn molfile_reader_never_panics(lines in proptest::collection::vec("[ 0-9A-Za-z.\\-]{0,50}", 0..14)) {
+        let text = lines.join("\n");
+        let _ = chem::molfile::parse_molfile(&text);
+        let _ = chem::molfile::SdReader::new(text.as_bytes()).count();
+    }
+}
+
+#[test]
+fn errors_name_position_and_cause() {
+    let e = parse("CC(C").unwrap_err();
+    assert_eq!(e.position, 2);
+    assert!(e.to_string().contains("never closed"), "{e}");
+    let e = parse("C1CC").unwrap_err();
+    assert!(e.to_string().contains("ring bond 1"), "{e}");
+    let e = parse("c1cccc1").unwrap_err();
+    assert!(e.to_string().contains("kekulize"), "{e}");
+    let e = parse("C(C)(C)(C)(C)C").unwrap_err();
+    assert!(e.to_string().contains("valence 5"), "{e}");
+    let e = parse("C[Xy]").unwrap_err();
+    assert_eq!(e.position, 2);
+    assert!(parse("").is_err());
+}
