@@ -1,0 +1,418 @@
+//! "Is this controlled, where, and why?" for a structure, CAS number or name.
+
+use crate::cas::CasNumber;
+use crate::catalogue::{Catalogue, CatalogueError, Substance};
+use crate::fentanyl_class::{judge, Definition, Outcome};
+use chem::standardise::standardise;
+use chem::Molecule;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+const DEFINITIONS_JSON: &str =
+    include_str!("../../../data/definitions/fentanyl_related_substances.json");
+
+/// What the user asked about, as understood.
+#[derive(Clone, Debug)]
+pub enum Query {
+    /// A structure (and an optional name given with it).
+    Structure {
+        /// The molecule.
+        molecule: Molecule,
+        /// The SMILES as given.
+        smiles: String,
+        /// A name written after the SMILES.
+        name: Option<String>,
+    },
+    /// A CAS number.
+    Cas(CasNumber),
+    /// A name or synonym.
+    Name(String),
+}
+
+/// Why an input could not be understood.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum InputError {
+    /// Empty line.
+    #[error("empty input")]
+    Empty,
+    /// Looks like a CAS number but is not valid.
+    #[error(transparent)]
+    Cas(#[from] crate::cas::CasError),
+    /// Neither a known name nor valid SMILES.
+    #[error("'{text}' is not a name in the catalogue, and not valid SMILES ({smiles_error})")]
+    Unrecognised {
+        /// The text.
+        text: String,
+        /// Why it is not SMILES.
+        smiles_error: String,
+    },
+    /// A CAS number or name the catalogue does not know.
+    #[error("{0} is not in the catalogue; give a structure (SMILES) to test it against the generic definitions")]
+    Unknown(String),
+    /// A catalogue entry without a structure.
+    #[error("{0} is in the catalogue but has no structure on file")]
+    NoStructure(String),
+}
+
+/// A generic-definition result in the output.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct GenericVerdict {
+    /// Definition id.
+    pub definition: String,
+    /// `match`, `no_match` or `ambiguous`.
+    pub result: String,
+    /// Condition labels met.
+    pub conditions: Vec<String>,
+    /// One sentence per finding.
+    pub reasons: Vec<String>,
+    /// Named atom sets, as indices of the input's atoms (0-based, in SMILES order).
+    pub atoms: BTreeMap<String, Vec<u32>>,
+    /// Interpretive caveats.
+    pub flags: Vec<String>,
+    /// The legal instrument.
+    pub instrument: String,
+    /// In force from.
+    pub in_force_from: String,
+}
+
+/// A listing in the output.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ListingOut {
+    /// The list.
+    pub list: String,
+    /// The entry (substance name).
+    pub entry: String,
+    /// Category.
+    pub category: String,
+    /// Since when, as the source gives it.
+    pub since: String,
+    /// A fact of this listing is unconfirmed.
+    pub unconfirmed: bool,
+    /// How the entry was matched: structure, cas or name.
+    pub matched_by: String,
+}
+
+/// The answer for one jurisdiction.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Verdict {
+    /// CN or US.
+    pub jurisdiction: String,
+    /// Controlled by the generic definition or a listing.
+    pub controlled: bool,
+    /// `controlled`, `not_controlled`, or `undetermined` (generic definition ambiguous
+    /// and no listing).
+    pub status: String,
+    /// The generic definition's answer (absent when no structure is known).
+    pub generic: Option<GenericVerdict>,
+    /// Listings in this jurisdiction.
+    pub listings: Vec<ListingOut>,
+}
+
+/// The full answer for one input.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Classification {
+    /// Name given or found.
+    pub name: Option<String>,
+    /// Canonical SMILES of the standardised parent.
+    pub parent_smiles: Option<String>,
+    /// Verdicts for the requested jurisdictions.
+    pub verdicts: Vec<Verdict>,
+    /// Listings in jurisdictions without a generic definition here (UN, EU).
+    pub other_listings: Vec<OtherListing>,
+    /// Notes on standardisation (salt removed, charges neutralised, isotopes ignored).
+    pub notes: Vec<String>,
+}
+
+/// A listing outside CN and US.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct OtherListing {
+    /// Jurisdiction.
+    pub jurisdiction: String,
+    /// The listing.
+    #[serde(flatten)]
+    pub listing: ListingOut,
+}
+
+/// Which verdicts to give.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Jurisdictions {
+    /// China only.
+    Cn,
+    /// United States only.
+    Us,
+    /// Both.
+    All,
+}
+
+/// Failure to load the classifier's data.
+#[derive(Debug, Error)]
+pub enum LoadError {
+    /// Catalogue data.
+    #[error(transparent)]
+    Catalogue(#[from] CatalogueError),
+    /// Definitions data.
+    #[error("data/definitions/fentanyl_related_substances.json: {0}")]
+    Definitions(String),
+}
+
+/// The classifier: the named lists plus the generic definitions.
+#[derive(Clone, Debug)]
+pub struct Classifier {
+    catalogue: Catalogue,
+    definitions: Vec<Definition>,
+}
+
+#[derive(Deserialize)]
+struct DefinitionFile {
+    definitions: Vec<Definition>,
+}
+
+impl Classifier {
+    /// The classifier with the data shipped in `data/`.
+    pub fn builtin() -> Result<Classifier, LoadError> {
+        let file: DefinitionFile = serde_json::from_str(DEFINITIONS_JSON)
+            .map_err(|e| LoadError::Definitions(e.to_string()))?;
+        Ok(Classifier {
+            catalogue: Catalogue::builtin()?,
+            definitions: file.definitions,
+        })
+    }
+
+    /// The catalogue.
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    /// The generic definitions.
+    pub fn definitions(&self) -> &[Definition] {
+        &self.definitions
+    }
+
+    /// Understand one input line: "SMILES [name]", a CAS number, or a name.
+    pub fn understand(&self, line: &str) -> Result<Query, InputError> {
+        let text = line.trim();
+        if text.is_empty() {
+            return Err(InputError::Empty);
+        }
+        if CasNumber::looks_like(text) {
+            return Ok(Query::Cas(text.parse()?));
+        }
+        // A known name wins over an accidental SMILES reading ("NPP" is valid SMILES).
+        if self.catalogue.by_name(text).is_some() {
+            return Ok(Query::Name(text.to_string()));
+        }
+        let (first, rest) = match text.split_once(char::is_whitespace) {
+            Some((a, b)) => (a, Some(b.trim().to_string()).filter(|s| !s.is_empty())),
+            None => (text, None),
+        };
+        match chem::smiles::parse(first) {
+            Ok(molecule) => Ok(Query::Structure {
+                molecule,
+                smiles: first.to_string(),
+                name: rest,
+            }),
+            Err(e) => Err(InputError::Unrecognised {
+                text: text.to_string(),
+                smiles_error: e.to_string(),
+            }),
+        }
+    }
+
+    /// Classify a query.
+    pub fn classify(
+        &self,
+        query: &Query,
+        which: Jurisdictions,
+    ) -> Result<Classification, InputError> {
+        match query {
+            Query::Structure { molecule, name, .. } => {
+                Ok(self.classify_structure(molecule, name.clone(), None))
+            }
+            Query::Cas(cas) => {
+                let s = self
+                    .catalogue
+                    .by_cas(cas)
+                    .ok_or_else(|| InputError::Unknown(format!("CAS {cas}")))?;
+                self.classify_substance(s, "cas", which)
+            }
+            Query::Name(n) => {
+                let s = self
+                    .catalogue
+                    .by_name(n)
+                    .ok_or_else(|| InputError::Unknown(format!("'{n}'")))?;
+                self.classify_substance(s, "name", which)
+            }
+        }
+        .map(|mut c| {
+            c.verdicts.retain(|v| match which {
+                Jurisdictions::Cn => v.jurisdiction == "CN",
+                Jurisdictions::Us => v.jurisdiction == "US",
+                Jurisdictions::All => true,
+            });
+            c
+        })
+    }
+
+    fn classify_substance(
+        &self,
+        s: &Substance,
+        matched_by: &str,
+        _which: Jurisdictions,
+    ) -> Result<Classification, InputError> {
+        match &s.smiles {
+            Some(smi) => {
+                let mol = chem::smiles::parse(smi)
+                    .map_err(|_| InputError::NoStructure(s.name.clone()))?;
+                Ok(self.classify_structure(&mol, Some(s.name.clone()), Some((s, matched_by))))
+            }
+            None => {
+                // Listings only.
+                let mut c = Classification {
+                    name: Some(s.name.clone()),
+                    parent_smiles: None,
+                    verdicts: Vec::new(),
+                    other_listings: Vec::new(),
+                    notes: vec!["no structure on file: generic definitions not applied".into()],
+                };
+                self.attach_listings(&mut c, &[(s, matched_by)]);
+                Ok(c)
+            }
+        }
+    }
+
+    /// Classify a molecule: standardise, judge each definition, look up listings.
+    pub fn classify_structure(
+        &self,
+        mol: &Molecule,
+        name: Option<String>,
+        known: Option<(&Substance, &str)>,
+    ) -> Classification {
+        let Some(std) = standardise(mol) else {
+            return Classification {
+                name,
+                parent_smiles: None,
+                verdicts: Vec::new(),
+                other_listings: Vec::new(),
+                notes: vec!["empty molecule".into()],
+            };
+        };
+        let mut notes = Vec::new();
+        if std.removed_components > 0 {
+            notes.push(format!(
+                "{} other component(s) removed (salt, solvent); judged on the parent",
+                std.removed_components
+            ));
+        }
+        if !std.neutralised.is_empty() {
+            notes.push("charges neutralised".into());
+        }
+        if std.had_isotopes {
+            notes.push("isotope labels ignored".into());
+        }
+        if std.had_stereo {
+            notes.push("stereo ignored (isomers are covered)".into());
+        }
+        let parent_smiles = chem::smiles::canonical_smiles(&std.parent);
+        let mut verdicts = Vec::new();
+        for def in &self.definitions {
+            let j = judge(&std.parent, def);
+            let atoms = j
+                .atoms
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        k,
+                        v.into_iter().map(|a| std.input_atom[a as usize]).collect(),
+                    )
+                })
+                .collect();
+            verdicts.push(Verdict {
+                jurisdiction: def.jurisdiction.clone(),
+                controlled: j.outcome == Outcome::Match,
+                status: String::new(),
+                generic: Some(GenericVerdict {
+                    definition: def.id.clone(),
+                    result: match j.outcome {
+                        Outcome::Match => "match",
+                        Outcome::NoMatch => "no_match",
+                        Outcome::Ambiguous => "ambiguous",
+                    }
+                    .into(),
+                    conditions: j.conditions,
+                    reasons: j.reasons,
+                    atoms,
+                    flags: j.flags,
+                    instrument: def.instrument.clone(),
+                    in_force_from: def.in_force_from.clone(),
+                }),
+                listings: Vec::new(),
+            });
+        }
+        let mut c = Classification {
+            name,
+            parent_smiles: Some(parent_smiles.clone()),
+            verdicts,
+            other_listings: Vec::new(),
+            notes,
+        };
+        let mut matched: Vec<(&Substance, &str)> = Vec::new();
+        if let Some(k) = known {
+            matched.push(k);
+        }
+        for s in self.catalogue.by_structure_key(&parent_smiles) {
+            if !matched.iter().any(|(m, _)| m.id == s.id) {
+                matched.push((s, "structure"));
+            }
+        }
+        self.attach_listings(&mut c, &matched);
+        c
+    }
+
+    fn attach_listings(&self, c: &mut Classification, matched: &[(&Substance, &str)]) {
+        for (s, by) in matched {
+            for l in self.catalogue.listings_of(&s.id) {
+                let out = ListingOut {
+                    list: l.list.clone(),
+                    entry: s.name.clone(),
+                    category: l.category.clone(),
+                    since: l.since.clone(),
+                    unconfirmed: !l.unconfirmed.is_empty(),
+                    matched_by: by.to_string(),
+                };
+                match c
+                    .verdicts
+                    .iter_mut()
+                    .find(|v| v.jurisdiction == l.jurisdiction)
+                {
+                    Some(v) => v.listings.push(out),
+                    None if l.jurisdiction == "CN" || l.jurisdiction == "US" => {
+                        c.verdicts.push(Verdict {
+                            jurisdiction: l.jurisdiction.clone(),
+                            controlled: false,
+                            status: String::new(),
+                            generic: None,
+                            listings: vec![out],
+                        })
+                    }
+                    None => c.other_listings.push(OtherListing {
+                        jurisdiction: l.jurisdiction.clone(),
+                        listing: out,
+                    }),
+                }
+            }
+        }
+        for v in &mut c.verdicts {
+            let generic = v.generic.as_ref().map(|g| g.result.as_str());
+            v.controlled = generic == Some("match") || !v.listings.is_empty();
+            v.status = if v.controlled {
+                "controlled"
+            } else if generic == Some("ambiguous") {
+                "undetermined"
+            } else {
+                "not_controlled"
+            }
+            .into();
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! # law: is this chemical controlled, where, and why?
+//!
+//! The regulatory knowledge of FentGuard as data plus the engine that applies it: the
+//! named lists (China's narcotic catalogue and supplementary list, precursor classes, UN
+//! Tables, US schedules and List I, EU categories) and the generic structural definitions
+//! of fentanyl-related substances (China 2019, US class). Pure: no I/O beyond the data
+//! embedded at build time, no HTTP, no SQL.
+//!
+//! ```
+//! let classifier = law::Classifier::builtin().unwrap();
+//! let q = classifier.understand("CC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1 acetylfentanyl").unwrap();
+//! let c = classifier.classify(&q, law::Jurisdictions::All).unwrap();
+//! let cn = c.verdicts.iter().find(|v| v.jurisdiction == "CN").unwrap();
+//! assert_eq!(cn.generic.as_ref().unwrap().result, "match");
+//! assert_eq!(cn.generic.as_ref().unwrap().conditions, vec!["1"]);
+//! ```
+
+pub mod cas;
+pub mod catalogue;
+pub mod classify;
+pub mod fentanyl_class;
+pub mod groups;
+pub mod names;
+
+pub use classify::{Classification, Classifier, InputError, Jurisdictions, Query, Verdict};
