@@ -205,7 +205,7 @@ fn combinations(n: usize, k: usize, buf: &mut Vec<usize>, f: &mut dyn FnMut(&[us
 fn huckel(atoms: impl Iterator<Item = AtomIdx>, donor: &[Donor]) -> bool {
     let e: u32 = atoms.map(|a| donor[a as usize].electrons()).sum();
     if e >= 6 {
-        (e - 2) % 4 == 0
+        (e - 2).is_multiple_of(4)
     } else {
         e == 2
     }

@@ -352,6 +352,31 @@ impl Molecule {
         (m, keep.to_vec())
     }
 
+    /// A substituent as its own molecule, with a `*` atom where it was attached to
+    /// `attach` (for showing groups in explanations: `*CCc1cccs1`).
+    pub fn fragment_with_attachment(&self, atoms: &[AtomIdx], attach: AtomIdx) -> Molecule {
+        let mut keep = atoms.to_vec();
+        keep.sort_unstable();
+        keep.dedup();
+        let (frag, map) = self.extract(&keep);
+        let mut b = MoleculeBuilder::with_capacity(frag.atom_count() + 1, frag.bond_count() + 1);
+        b.atoms.extend(frag.atoms.iter().cloned());
+        b.bonds.extend(frag.bonds.iter().cloned());
+        if let Some(pos) = map.iter().position(|&a| a == attach) {
+            let star = b.atoms.len() as u32;
+            b.atoms.push(Atom::new(Element::ANY));
+            b.bonds.push(Bond {
+                a: star,
+                b: pos as u32,
+                order: BondOrder::Single,
+                aromatic: false,
+            });
+        }
+        let mut m = b.into_graph();
+        m.rings = crate::rings::perceive(&m);
+        m
+    }
+
     /// Replace stereo annotations (used by standardisation).
     pub fn clear_stereo(&mut self) {
         self.tetrahedral.clear();

@@ -118,7 +118,7 @@ fn parse_lines(lines: &[&str], offset: usize) -> Result<Molecule, MolfileError> 
                 .map(|x| x.parse().unwrap_or(i64::MIN))
                 .collect();
             if nums.is_empty()
-                || nums.iter().any(|&x| x == i64::MIN)
+                || nums.contains(&i64::MIN)
                 || nums.len() != 1 + 2 * nums[0].max(0) as usize
             {
                 return err(lno, format!("malformed {} line", tag.trim()));
@@ -179,7 +179,7 @@ fn add_bond(
         2 => (BondOrder::Double, false),
         3 => (BondOrder::Triple, false),
         4 => (BondOrder::Single, true),
-        8 | 9 | 10 => (BondOrder::Zero, false),
+        8..=10 => (BondOrder::Zero, false),
         _ => {
             return err(
                 lno,

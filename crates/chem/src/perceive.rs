@@ -124,9 +124,8 @@ fn fold_hydrogens(mut b: MoleculeBuilder) -> (MoleculeBuilder, Option<Vec<u32>>)
         bonds.push(nb);
     }
     let remap = |a: u32| {
-        if a == IMPLICIT_H {
-            IMPLICIT_H
-        } else if removable[a as usize] {
+        // a folded hydrogen becomes the implicit-H marker
+        if a == IMPLICIT_H || removable[a as usize] {
             IMPLICIT_H
         } else {
             map[a as usize]

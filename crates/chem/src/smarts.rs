@@ -378,7 +378,7 @@ impl P<'_> {
                     (_, n) => AtomExpr::Valence(n.unwrap_or(1) as u8),
                 })
             }
-            b'a' if !self.s.get(self.pos + 1).is_some_and(|x| *x == b's') => {
+            b'a' if self.s.get(self.pos + 1).is_none_or(|x| *x != b's') => {
                 self.pos += 1;
                 Ok(AtomExpr::Aromatic(true))
             }

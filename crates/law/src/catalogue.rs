@@ -83,6 +83,8 @@ pub struct Catalogue {
     by_key: HashMap<String, Vec<usize>>,
     by_cas: HashMap<String, usize>,
     by_name: HashMap<String, usize>,
+    /// Formulas of the parents on file: a cheap prefilter before canonicalising.
+    formulas: std::collections::HashSet<String>,
 }
 
 const SUBSTANCES_CSV: &str = include_str!("../../../data/catalogue/substances.csv");
@@ -185,6 +187,11 @@ impl Catalogue {
             .get(key)
             .map(|v| v.iter().map(|&i| &self.substances[i]).collect())
             .unwrap_or_default()
+    }
+
+    /// Whether any substance on file has a parent with this formula.
+    pub fn has_formula(&self, formula: &str) -> bool {
+        self.formulas.contains(formula)
     }
 
     /// The substance with this CAS number.

@@ -18,7 +18,7 @@ pub enum Query {
     /// A structure (and an optional name given with it).
     Structure {
         /// The molecule.
-        molecule: Molecule,
+        molecule: Box<Molecule>,
         /// The SMILES as given.
         smiles: String,
         /// A name written after the SMILES.
@@ -134,6 +134,24 @@ pub struct OtherListing {
     pub listing: ListingOut,
 }
 
+/// The compact answer of [`Classifier::screen`].
+#[derive(Clone, Debug, Default)]
+pub struct ScreenOutcome {
+    /// (definition id, outcome) for each definition.
+    pub outcomes: Vec<(String, Outcome)>,
+    /// Names of listed substances with the same parent.
+    pub listed: Vec<String>,
+    /// Canonical SMILES of the parent, when it was needed.
+    pub parent_smiles: Option<String>,
+}
+
+impl ScreenOutcome {
+    /// Whether anything was found (a match, an ambiguous reading or a listing).
+    pub fn is_hit(&self) -> bool {
+        !self.listed.is_empty() || self.outcomes.iter().any(|(_, o)| *o != Outcome::NoMatch)
+    }
+}
+
 /// Which verdicts to give.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Jurisdictions {
@@ -208,7 +226,7 @@ impl Classifier {
         };
         match chem::smiles::parse(first) {
             Ok(molecule) => Ok(Query::Structure {
-                molecule,
+                molecule: Box::new(molecule),
                 smiles: first.to_string(),
                 name: rest,
             }),
@@ -278,6 +296,39 @@ impl Classifier {
                 self.attach_listings(&mut c, &[(s, matched_by)]);
                 Ok(c)
             }
+        }
+    }
+
+    /// Bulk screening: the generic outcomes per definition and the names of listed
+    /// substances with the same parent. Canonical SMILES is computed only when the parent's
+    /// formula is on file or a definition does not say `no_match`.
+    pub fn screen(&self, mol: &Molecule) -> ScreenOutcome {
+        let Some(std) = standardise(mol) else {
+            return ScreenOutcome::default();
+        };
+        let outcomes: Vec<(String, Outcome)> = self
+            .definitions
+            .iter()
+            .map(|d| (d.id.clone(), judge(&std.parent, d).outcome))
+            .collect();
+        let formula = chem::formula::formula(&std.parent);
+        let interesting = outcomes.iter().any(|(_, o)| *o != Outcome::NoMatch);
+        let mut listed = Vec::new();
+        let mut parent_smiles = None;
+        if interesting || self.catalogue.has_formula(&formula) {
+            let key = chem::smiles::canonical_smiles(&std.parent);
+            listed = self
+                .catalogue
+                .by_structure_key(&key)
+                .iter()
+                .map(|s| s.name.clone())
+                .collect();
+            parent_smiles = Some(key);
+        }
+        ScreenOutcome {
+            outcomes,
+            listed,
+            parent_smiles,
         }
     }
 

@@ -8,7 +8,7 @@
 //! modification (the condition is met), open text (ambiguous), or an unlisted change.
 //! Closed reading: one unlisted change puts the molecule outside the class.
 
-use crate::groups::{self, GroupKind, Region};
+use crate::groups::{self, Region};
 use chem::molecule::{AtomIdx, BondOrder, Molecule};
 use chem::Element;
 use serde::Deserialize;
@@ -114,6 +114,8 @@ pub struct Judgement {
     pub flags: Vec<String>,
     /// The molecule is fentanyl itself (zero modifications).
     pub is_reference: bool,
+    /// Number of unlisted changes (fewer makes a better explanation of a `no_match`).
+    pub unlisted: usize,
 }
 
 /// The anilidopiperidine core found in a molecule.
@@ -185,15 +187,16 @@ fn find_cores(mol: &Molecule) -> (Vec<Core>, String) {
 /// Judge a standardised parent against a definition.
 pub fn judge(mol: &Molecule, def: &Definition) -> Judgement {
     let (cores, why) = find_cores(mol);
-    let mut best: Option<(u8, Judgement)> = None;
+    let mut best: Option<((u8, std::cmp::Reverse<usize>), Judgement)> = None;
     for core in &cores {
         for j in judge_core(mol, core, def) {
-            let rank = match (j.outcome, j.is_reference) {
+            let outcome_rank = match (j.outcome, j.is_reference) {
                 (Outcome::Match, _) => 4,
                 (Outcome::Ambiguous, _) => 3,
                 (Outcome::NoMatch, true) => 2,
                 (Outcome::NoMatch, false) => 1,
             };
+            let rank = (outcome_rank, std::cmp::Reverse(j.unlisted));
             if best.as_ref().is_none_or(|(r, _)| rank > *r) {
                 best = Some((rank, j));
             }
@@ -208,6 +211,7 @@ pub fn judge(mol: &Molecule, def: &Definition) -> Judgement {
             atoms: BTreeMap::new(),
             flags: Vec::new(),
             is_reference: false,
+            unlisted: 0,
         },
     }
 }
@@ -322,7 +326,7 @@ fn judge_core(mol: &Molecule, core: &Core, def: &Definition) -> Vec<Judgement> {
                 .cloned()
                 .collect();
             findings.sort_by_key(|f| std::cmp::Reverse(f.state));
-            out.push(combine(mol, core, &an_groups, &n_groups, findings));
+            out.push(combine(core, findings));
         }
     }
     out
@@ -339,13 +343,7 @@ fn unlisted(region: &'static str, reason: String, atoms: Vec<AtomIdx>) -> Findin
     }
 }
 
-fn combine(
-    mol: &Molecule,
-    core: &Core,
-    an_groups: &[Region],
-    n_groups: &[Region],
-    findings: Vec<Finding>,
-) -> Judgement {
+fn combine(core: &Core, findings: Vec<Finding>) -> Judgement {
     let worst = findings
         .iter()
         .map(|f| f.state)
@@ -354,9 +352,6 @@ fn combine(
     let mut atoms: BTreeMap<String, Vec<AtomIdx>> = BTreeMap::new();
     atoms.insert("piperidine".into(), core.ring.to_vec());
     atoms.insert("anilide_n".into(), vec![core.anilide_n]);
-    for g in an_groups.iter().chain(n_groups) {
-        let _ = g;
-    }
     for f in &findings {
         if f.state != State::Unchanged && !f.atoms.is_empty() {
             let key = match &f.condition {
@@ -369,7 +364,6 @@ fn combine(
             e.dedup();
         }
     }
-    let _ = mol;
     let mut conditions: Vec<String> = findings
         .iter()
         .filter(|f| f.state == State::Met)
@@ -411,6 +405,10 @@ fn combine(
     if is_reference {
         reasons.push("identical to fentanyl: no listed modification, so not a member of the class; fentanyl is controlled by name".into());
     }
+    let unlisted = findings
+        .iter()
+        .filter(|f| f.state == State::Unlisted)
+        .count();
     Judgement {
         outcome,
         conditions,
@@ -418,6 +416,7 @@ fn combine(
         atoms,
         flags,
         is_reference,
+        unlisted,
     }
 }
 
@@ -459,11 +458,14 @@ fn is_benzene(mol: &Molecule, ring: &[AtomIdx]) -> bool {
             .all(|&a| el(mol, a) == Element::C && mol.atom(a).aromatic)
 }
 
+/// The group as SMILES with `*` at its attachment (its first atom).
 fn fragment_smiles(mol: &Molecule, atoms: &[AtomIdx]) -> String {
-    let mut v = atoms.to_vec();
-    v.sort_unstable();
-    let (m, _) = mol.extract(&v);
-    chem::smiles::canonical_smiles(&m)
+    match atoms.first() {
+        Some(&attach) => {
+            chem::smiles::canonical_smiles(&mol.fragment_with_attachment(atoms, attach))
+        }
+        None => String::new(),
+    }
 }
 
 /// Kinds of the groups on a ring other than through `exclude`.

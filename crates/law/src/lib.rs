@@ -22,4 +22,7 @@ pub mod fentanyl_class;
 pub mod groups;
 pub mod names;
 
-pub use classify::{Classification, Classifier, InputError, Jurisdictions, Query, Verdict};
+pub use classify::{
+    Classification, Classifier, InputError, Jurisdictions, Query, ScreenOutcome, Verdict,
+};
+pub use fentanyl_class::Outcome;

@@ -639,7 +639,7 @@ impl Parser<'_> {
         match rest.first() {
             Some(b'*') => {
                 self.pos += 1;
-                return Ok((Element::ANY, false));
+                Ok((Element::ANY, false))
             }
             Some(c @ (b'b' | b'c' | b'n' | b'o' | b'p' | b's')) => {
                 let el = match c {
@@ -651,7 +651,7 @@ impl Parser<'_> {
                     _ => Element::S,
                 };
                 self.pos += 1;
-                return Ok((el, true));
+                Ok((el, true))
             }
             Some(c) if c.is_ascii_uppercase() => {
                 // Two-letter symbol if it exists, else one letter.

@@ -52,6 +52,9 @@ pub fn write_with(mol: &Molecule, opts: WriteOptions) -> String {
     parts.join(".")
 }
 
+/// DFS frame: atom, its neighbours in rank order, next neighbour to visit.
+type DfsFrame = (AtomIdx, Vec<(AtomIdx, BondIdx)>, usize);
+
 struct Writer<'a> {
     mol: &'a Molecule,
     ranks: &'a [u32],
@@ -104,7 +107,7 @@ impl<'a> Writer<'a> {
         let mol = self.mol;
         let mut counter = 0u32;
         // iterative DFS with explicit stack of (atom, neighbour cursor)
-        let mut stack: Vec<(AtomIdx, Vec<(AtomIdx, BondIdx)>, usize)> = Vec::new();
+        let mut stack: Vec<DfsFrame> = Vec::new();
         self.order[start as usize] = counter;
         counter += 1;
         stack.push((start, self.sorted_neighbours(start), 0));
@@ -360,6 +363,15 @@ impl<'a> Writer<'a> {
                 5 | 6 | 7 | 8 | 15 | 16 | 33 | 34 | 52
             );
         let implied = implied_hydrogens(mol, a);
+        if atom.element.number() == 0
+            && isotope == 0
+            && atom.charge == 0
+            && atom.hydrogens == 0
+            && atom.atom_class == 0
+        {
+            out.push('*');
+            return;
+        }
         let plain = atom.element.in_organic_subset()
             && isotope == 0
             && atom.charge == 0

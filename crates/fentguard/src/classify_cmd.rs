@@ -1,0 +1,145 @@
+//! `fentguard classify`.
+
+use anyhow::Result;
+use law::{Classification, Classifier, Jurisdictions};
+use serde::Serialize;
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+/// One output line of `classify --format json`.
+#[derive(Serialize)]
+struct Line<'a> {
+    input: &'a str,
+    line: usize,
+    name: Option<String>,
+    error: Option<String>,
+    parent_smiles: Option<String>,
+    verdicts: Vec<law::Verdict>,
+    other_listings: Vec<law::classify::OtherListing>,
+    notes: Vec<String>,
+}
+
+pub fn run(which: Jurisdictions, json: bool, inputs: Vec<String>) -> Result<ExitCode> {
+    let classifier = Classifier::builtin()?;
+    let lines: Box<dyn Iterator<Item = std::io::Result<String>>> = if inputs.is_empty() {
+        Box::new(std::io::stdin().lock().lines())
+    } else {
+        Box::new(inputs.into_iter().map(Ok))
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut any_error = false;
+    for (i, line) in lines.enumerate() {
+        let text = line?;
+        if text.trim().is_empty() || text.trim_start().starts_with('#') {
+            continue;
+        }
+        let result = classifier
+            .understand(&text)
+            .and_then(|q| classifier.classify(&q, which));
+        any_error |= result.is_err();
+        if json {
+            let l = match result {
+                Ok(c) => Line {
+                    input: &text,
+                    line: i + 1,
+                    name: c.name,
+                    error: None,
+                    parent_smiles: c.parent_smiles,
+                    verdicts: c.verdicts,
+                    other_listings: c.other_listings,
+                    notes: c.notes,
+                },
+                Err(e) => Line {
+                    input: &text,
+                    line: i + 1,
+                    name: None,
+                    error: Some(e.to_string()),
+                    parent_smiles: None,
+                    verdicts: Vec::new(),
+                    other_listings: Vec::new(),
+                    notes: Vec::new(),
+                },
+            };
+            serde_json::to_writer(&mut out, &l)?;
+            writeln!(out)?;
+        } else {
+            match result {
+                Ok(c) => write_table(&mut out, i + 1, &text, &c)?,
+                Err(e) => writeln!(out, "line {}: {}\n  error: {e}\n", i + 1, text.trim())?,
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if any_error {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn write_table(
+    out: &mut impl Write,
+    line: usize,
+    input: &str,
+    c: &Classification,
+) -> std::io::Result<()> {
+    writeln!(out, "line {line}: {}", input.trim())?;
+    if let Some(n) = &c.name {
+        writeln!(out, "  name:   {n}")?;
+    }
+    if let Some(p) = &c.parent_smiles {
+        writeln!(out, "  parent: {p}")?;
+    }
+    for n in &c.notes {
+        writeln!(out, "  note:   {n}")?;
+    }
+    for v in &c.verdicts {
+        let status = match v.status.as_str() {
+            "controlled" => "CONTROLLED",
+            "undetermined" => "UNDETERMINED (open text)",
+            _ => "not controlled",
+        };
+        writeln!(out, "  {}: {status}", v.jurisdiction)?;
+        if let Some(g) = &v.generic {
+            let conds = if g.conditions.is_empty() {
+                String::new()
+            } else {
+                format!(" (conditions {})", g.conditions.join(", "))
+            };
+            writeln!(out, "    {} {}{conds}", g.definition, g.result)?;
+            for r in &g.reasons {
+                writeln!(out, "      - {r}")?;
+            }
+            for f in &g.flags {
+                writeln!(out, "      flag: {f}")?;
+            }
+        }
+        for l in &v.listings {
+            let since = if l.since.is_empty() {
+                String::new()
+            } else {
+                format!(", since {}", l.since)
+            };
+            let unc = if l.unconfirmed { " [unconfirmed]" } else { "" };
+            writeln!(
+                out,
+                "    listed: {} on {} ({}{since}){unc}",
+                l.entry, l.list, l.category
+            )?;
+        }
+    }
+    for o in &c.other_listings {
+        let unc = if o.listing.unconfirmed {
+            " [unconfirmed]"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "  {}: listed: {} on {} ({}){unc}",
+            o.jurisdiction, o.listing.entry, o.listing.list, o.listing.category
+        )?;
+    }
+    writeln!(out)
+}
