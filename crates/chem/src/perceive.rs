@@ -203,18 +203,25 @@ fn target_valence(element: Element, charge: i8) -> i32 {
     }
 }
 
+/// Valence of an atom counting aromatic bonds as 1 (as written, before kekulization).
+pub(crate) fn written_valence(mol: &Molecule, a: AtomIdx) -> i32 {
+    mol.neighbours(a)
+        .iter()
+        .map(|n| {
+            let b = mol.bond(n.bond);
+            if b.aromatic {
+                1
+            } else {
+                b.order.valence() as i32
+            }
+        })
+        .sum()
+}
+
 /// Whether an atom written aromatic still needs a double bond in the kekulé form.
 pub(crate) fn needs_pi_bond(mol: &Molecule, a: AtomIdx) -> bool {
     let atom = mol.atom(a);
-    let mut current: i32 = 0;
-    for n in mol.neighbours(a) {
-        let b = mol.bond(n.bond);
-        current += if b.aromatic {
-            1
-        } else {
-            b.order.valence() as i32
-        };
-    }
+    let mut current = written_valence(mol, a);
     current += atom.hydrogens as i32;
     current += atom.radicals as i32;
     let target = target_valence(atom.element, atom.charge);

@@ -119,19 +119,18 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode> {
         if chunk.is_empty() {
             break;
         }
-        let results: Vec<Screened> =
-            pool.install(|| {
-                chunk
-                    .into_par_iter()
-                    .map(|rec| {
-                        let res = match &rec {
-                            Ok(r) => Some(screen_one(&classifier, r)),
-                            Err(_) => None,
-                        };
-                        (rec, res)
-                    })
-                    .collect()
-            });
+        let results: Vec<Screened> = pool.install(|| {
+            chunk
+                .into_par_iter()
+                .map(|rec| {
+                    let res = match &rec {
+                        Ok(r) => Some(screen_one(&classifier, r)),
+                        Err(_) => None,
+                    };
+                    (rec, res)
+                })
+                .collect()
+        });
         for (rec, res) in results {
             summary.read += 1;
             let (rec, res) = match (rec, res) {

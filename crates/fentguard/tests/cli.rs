@@ -6,28 +6,48 @@ use std::process::Command;
 
 fn fentguard(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fentguard"));
-    cmd.args(args).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    cmd.args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().expect("spawn fentguard");
     if let Some(text) = stdin {
-        child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write stdin");
     } else {
         drop(child.stdin.take());
     }
     let out = child.wait_with_output().expect("run");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 fn json_lines(s: &str) -> Vec<serde_json::Value> {
-    s.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect()
+    s.lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
 }
 
 fn verdict<'a>(v: &'a serde_json::Value, jur: &str) -> &'a serde_json::Value {
-    v["verdicts"].as_array().expect("verdicts").iter().find(|x| x["jurisdiction"] == jur).expect("jurisdiction")
+    v["verdicts"]
+        .as_array()
+        .expect("verdicts")
+        .iter()
+        .find(|x| x["jurisdiction"] == jur)
+        .expect("jurisdiction")
 }
 
 #[test]
 fn classify_json_from_stdin_names_lines_and_errors() {
-    let input = "CC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1 acetylfentanyl\n437-38-7\nnot a chemical(\n4-ANPP\n";
+    let input =
+        "CC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1 acetylfentanyl\n437-38-7\nnot a chemical(\n4-ANPP\n";
     let (code, out, _) = fentguard(&["classify", "--format", "json"], Some(input));
     assert_eq!(code, 1, "an input error gives exit code 1");
     let v = json_lines(&out);
@@ -35,19 +55,36 @@ fn classify_json_from_stdin_names_lines_and_errors() {
     assert_eq!(v[0]["line"], 1);
     assert_eq!(v[0]["name"], "acetylfentanyl");
     assert_eq!(verdict(&v[0], "CN")["generic"]["result"], "match");
-    assert_eq!(verdict(&v[0], "US")["generic"]["conditions"], serde_json::json!(["E"]));
+    assert_eq!(
+        verdict(&v[0], "US")["generic"]["conditions"],
+        serde_json::json!(["E"])
+    );
     // fentanyl by CAS: no class match, controlled through its listing
     assert_eq!(verdict(&v[1], "US")["generic"]["result"], "no_match");
     assert_eq!(verdict(&v[1], "US")["controlled"], true);
     assert_eq!(v[2]["line"], 3);
-    assert!(v[2]["error"].as_str().expect("error").contains("not valid SMILES"));
+    assert!(v[2]["error"]
+        .as_str()
+        .expect("error")
+        .contains("not valid SMILES"));
     assert_eq!(verdict(&v[3], "CN")["controlled"], true);
-    assert!(verdict(&v[3], "CN")["listings"][0]["list"].as_str().expect("list").contains("precursor"));
+    assert!(verdict(&v[3], "CN")["listings"][0]["list"]
+        .as_str()
+        .expect("list")
+        .contains("precursor"));
 }
 
 #[test]
 fn classify_table_for_people_and_jurisdiction_filter() {
-    let (code, out, _) = fentguard(&["classify", "--jurisdiction", "us", "CCC(=O)N(c1ccccc1)C1CCN(CCc2cccs2)CC1C"], None);
+    let (code, out, _) = fentguard(
+        &[
+            "classify",
+            "--jurisdiction",
+            "us",
+            "CCC(=O)N(c1ccccc1)C1CCN(CCc2cccs2)CC1C",
+        ],
+        None,
+    );
     assert_eq!(code, 0);
     assert!(out.contains("US: CONTROLLED"), "{out}");
     assert!(out.contains("(conditions A, C)"), "{out}");
@@ -64,10 +101,24 @@ fn screen_skips_bad_records_and_counts() {
     )
     .expect("write");
     let hits = dir.path().join("hits.jsonl");
-    let (code, _, err) = fentguard(&["screen", smi.to_str().expect("path"), "--out", hits.to_str().expect("path"), "--quiet"], None);
+    let (code, _, err) = fentguard(
+        &[
+            "screen",
+            smi.to_str().expect("path"),
+            "--out",
+            hits.to_str().expect("path"),
+            "--quiet",
+        ],
+        None,
+    );
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("skipped: line 2"), "{err}");
-    let summary: serde_json::Value = serde_json::from_str(err.lines().find_map(|l| l.strip_prefix("summary: ")).expect("summary")).expect("json");
+    let summary: serde_json::Value = serde_json::from_str(
+        err.lines()
+            .find_map(|l| l.strip_prefix("summary: "))
+            .expect("summary"),
+    )
+    .expect("json");
     assert_eq!(summary["read"], 4);
     assert_eq!(summary["failed"], 1);
     assert_eq!(summary["matched"]["CN-FRS-2019"], 2);
@@ -81,10 +132,23 @@ fn screen_skips_bad_records_and_counts() {
 fn screen_reads_gzipped_csv_and_sdf() {
     let dir = tempfile::tempdir().expect("tmp");
     let csv = dir.path().join("in.csv.gz");
-    let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&csv).expect("create"), flate2::Compression::fast());
-    gz.write_all(b"id,smiles\na,CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1C\nb,\"CCO\"\n").expect("gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&csv).expect("create"),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(b"id,smiles\na,CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1C\nb,\"CCO\"\n")
+        .expect("gz");
     gz.finish().expect("finish");
-    let (code, out, err) = fentguard(&["screen", csv.to_str().expect("p"), "--format", "csv", "--quiet"], None);
+    let (code, out, err) = fentguard(
+        &[
+            "screen",
+            csv.to_str().expect("p"),
+            "--format",
+            "csv",
+            "--quiet",
+        ],
+        None,
+    );
     assert_eq!(code, 0, "{err}");
     let rows: Vec<&str> = out.lines().collect();
     assert_eq!(rows.len(), 2, "{out}");
@@ -95,7 +159,10 @@ fn screen_reads_gzipped_csv_and_sdf() {
     std::fs::write(&sdf, format!("{block}{bad}{block}")).expect("write");
     let (code, _, err) = fentguard(&["screen", sdf.to_str().expect("p"), "--quiet"], None);
     assert_eq!(code, 0);
-    assert!(err.contains("\"read\":3") && err.contains("\"failed\":1"), "{err}");
+    assert!(
+        err.contains("\"read\":3") && err.contains("\"failed\":1"),
+        "{err}"
+    );
 }
 
 #[test]

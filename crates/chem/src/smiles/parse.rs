@@ -51,26 +51,9 @@ pub enum SmilesErrorKind {
     /// Two ring-closure bond symbols that disagree.
     #[error("ring bond {0} has conflicting bond symbols")]
     RingBondConflict(u32),
-    /// The aromatic system cannot be given alternating single and double bonds.
-    #[error("cannot kekulize the aromatic system containing atom {atom} ({symbol})")]
-    Kekulize {
-        /// Atom index.
-        atom: usize,
-        /// Element symbol.
-        symbol: String,
-    },
-    /// An atom with more bonds than its element allows.
-    #[error("atom {atom} ({symbol}) has valence {valence}, more than allowed ({allowed})")]
-    Valence {
-        /// Atom index.
-        atom: usize,
-        /// Element symbol.
-        symbol: String,
-        /// The valence found.
-        valence: u8,
-        /// The allowed valences.
-        allowed: String,
-    },
+    /// The structure cannot be perceived (kekulé form, valence).
+    #[error(transparent)]
+    Structure(PerceiveError),
 }
 
 impl SmilesError {
@@ -119,26 +102,13 @@ pub fn parse(smiles: &str) -> Result<Molecule, SmilesError> {
 
 /// Turn a perception error into a SMILES error located at the offending atom.
 fn perceive_error(e: PerceiveError, atom_pos: &[u32]) -> SmilesError {
-    let (atom, kind) = match e {
-        PerceiveError::Kekulize { atom, symbol } => {
-            (atom, SmilesErrorKind::Kekulize { atom, symbol })
-        }
-        PerceiveError::Valence {
-            atom,
-            symbol,
-            valence,
-            allowed,
-        } => (
-            atom,
-            SmilesErrorKind::Valence {
-                atom,
-                symbol,
-                valence,
-                allowed,
-            },
-        ),
+    let atom = match &e {
+        PerceiveError::Kekulize { atom, .. } | PerceiveError::Valence { atom, .. } => *atom,
     };
-    SmilesError::at(atom_pos.get(atom).copied().unwrap_or(0) as usize, kind)
+    SmilesError::at(
+        atom_pos.get(atom).copied().unwrap_or(0) as usize,
+        SmilesErrorKind::Structure(e),
+    )
 }
 
 /// Parse the graph only: atoms, bonds and stereo as written, no perception. Returns the

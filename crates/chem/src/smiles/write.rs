@@ -5,7 +5,7 @@
 use crate::canon::{self, is_true_centre, is_true_double_bond, permutation_parity};
 use crate::element::Element;
 use crate::molecule::{AtomIdx, BondIdx, BondOrder, Chirality, Molecule, IMPLICIT_H};
-use crate::perceive::implicit_h_for;
+use crate::perceive::{implicit_h_for, written_valence};
 use std::fmt::Write;
 
 /// Options for writing.
@@ -457,15 +457,7 @@ fn implied_hydrogens(mol: &Molecule, a: AtomIdx) -> Option<u8> {
     }
     if atom.aromatic {
         // The reader gives aromatic atoms one pi bond when their valence needs it.
-        let mut current: i32 = 0;
-        for n in mol.neighbours(a) {
-            let b = mol.bond(n.bond);
-            current += if b.aromatic {
-                1
-            } else {
-                b.order.valence() as i32
-            };
-        }
+        let current = written_valence(mol, a);
         let target = match atom.element {
             Element::C => 4,
             Element::N | Element::P | Element::B => 3,
