@@ -77,7 +77,7 @@ subs, lists = [], []
 for r in csv.DictReader(open(os.path.join(reg, "precursors.csv"))):
     sid = slug(r["name"])[:48]
     subs.append(dict(id=sid, name=r["name"], synonyms=r["synonyms"], cas=r["cas"], smiles=r["smiles"],
-                     unconfirmed="" , source=r["source"]))
+                     inchikey=r["inchikey"], unconfirmed="", source=r["source"]))
     for item in split_top(r["lists"]):
         m = re.match(r"^(.*?):(.*)$", item)
         if not m:
@@ -98,7 +98,7 @@ for r in csv.DictReader(open(os.path.join(reg, "cn_fentanyl_lists.csv"))):
     sid = slug(en.split(" (")[0])
     if not any(s["id"] == sid for s in subs):
         subs.append(dict(id=sid, name=en.split(" (")[0], synonyms="; ".join(x for x in [r["chinese_name"], en if "(" in en else ""] if x),
-                         cas=CAS.get(en, ""), smiles=NAMED[en], unconfirmed="cas" if en in CAS else "",
+                         cas=CAS.get(en, ""), smiles=NAMED[en], inchikey="", unconfirmed="cas" if en in CAS else "",
                          source="structure drawn from the name; CN list membership: shared seed facts cn_fentanyl_lists.csv"))
     narcotic = r["list_id"].startswith("CN_Narcotics")
     lists.append(dict(substance=sid, jurisdiction="CN",
@@ -111,16 +111,17 @@ for en in US_SCHED_II:
     lists.append(dict(substance=slug(en), jurisdiction="US", list="CSA Schedule II (21 CFR 1308.12(c))", category="opiate (narcotic drug)",
                       since="", unconfirmed="", source="21 CFR 1308.12(c)"))
 
-try:
-    from rdkit import Chem
-    for s in subs:
-        if s["smiles"] and Chem.MolFromSmiles(s["smiles"]) is None:
+from rdkit import Chem  # the InChIKeys of drawn structures come from RDKit
+for s in subs:
+    if s["smiles"]:
+        m = Chem.MolFromSmiles(s["smiles"])
+        if m is None:
             raise SystemExit("bad SMILES for " + s["name"])
-except ImportError:
-    pass
+        if not s["inchikey"]:
+            s["inchikey"] = Chem.MolToInchiKey(m)
 
 with open(os.path.join(out, "substances.csv"), "w", newline="") as f:
-    w = csv.DictWriter(f, fieldnames=["id", "name", "synonyms", "cas", "smiles", "unconfirmed", "source"])
+    w = csv.DictWriter(f, fieldnames=["id", "name", "synonyms", "cas", "smiles", "inchikey", "unconfirmed", "source"])
     w.writeheader(); w.writerows(subs)
 with open(os.path.join(out, "listings.csv"), "w", newline="") as f:
     w = csv.DictWriter(f, fieldnames=["substance", "jurisdiction", "list", "category", "since", "unconfirmed", "source"])

@@ -33,7 +33,7 @@ def rows_for(smiles_list, rng):
             r = Chem.RenumberAtoms(m, order)
             variants.append(Chem.MolToSmiles(r, canonical=False, doRandom=True, kekuleSmiles=rng.random() < 0.3))
         yield [smi, CalcMolFormula(m), m.GetRingInfo().NumRings(),
-               sum(1 for a in m.GetAtoms() if a.GetIsAromatic())] + variants
+               sum(1 for a in m.GetAtoms() if a.GetIsAromatic())] + variants + [Chem.MolToInchiKey(m)]
 
 
 def main():
@@ -43,7 +43,7 @@ def main():
     with gzip.open(src, "rt") as f:
         allsmi = [l.strip() for l in f if l.strip() and l.strip() != "SMILES"]
     sample = rng.sample(allsmi, n)
-    header = ["smiles", "formula", "rings", "aromatic_atoms", "v1", "v2", "v3", "v4", "v5"]
+    header = ["smiles", "formula", "rings", "aromatic_atoms", "v1", "v2", "v3", "v4", "v5", "inchikey"]
     with gzip.open(os.path.join(out_dir, "moses_conformance.csv.gz"), "wt", newline="") as f:
         w = csv.writer(f)
         w.writerow(header)

@@ -23,6 +23,8 @@ pub mod smiles;
 
 pub use element::Element;
 pub use molecule::{Atom, AtomIdx, Bond, BondIdx, BondOrder, Molecule};
+#[cfg(feature = "inchi")]
+pub mod inchi;
 pub mod molfile;
 pub mod smarts;
 pub mod standardise;

@@ -14,6 +14,7 @@ struct Line<'a> {
     name: Option<String>,
     error: Option<String>,
     parent_smiles: Option<String>,
+    parent_inchikey: Option<String>,
     verdicts: Vec<law::Verdict>,
     other_listings: Vec<law::classify::OtherListing>,
     notes: Vec<String>,
@@ -46,6 +47,7 @@ pub fn run(which: Jurisdictions, json: bool, inputs: Vec<String>) -> Result<Exit
                     name: c.name,
                     error: None,
                     parent_smiles: c.parent_smiles,
+                    parent_inchikey: c.parent_inchikey,
                     verdicts: c.verdicts,
                     other_listings: c.other_listings,
                     notes: c.notes,
@@ -56,6 +58,7 @@ pub fn run(which: Jurisdictions, json: bool, inputs: Vec<String>) -> Result<Exit
                     name: None,
                     error: Some(e.to_string()),
                     parent_smiles: None,
+                    parent_inchikey: None,
                     verdicts: Vec::new(),
                     other_listings: Vec::new(),
                     notes: Vec::new(),
@@ -90,6 +93,9 @@ fn write_table(
     }
     if let Some(p) = &c.parent_smiles {
         writeln!(out, "  parent: {p}")?;
+    }
+    if let Some(k) = &c.parent_inchikey {
+        writeln!(out, "  InChIKey: {k}")?;
     }
     for n in &c.notes {
         writeln!(out, "  note:   {n}")?;

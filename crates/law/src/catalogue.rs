@@ -24,6 +24,8 @@ pub struct Substance {
     pub smiles: Option<String>,
     /// Canonical SMILES of the standardised parent (the structure key).
     pub parent_key: Option<String>,
+    /// Standard InChIKey of the structure as given (from the source data).
+    pub inchikey: Option<String>,
     /// Facts flagged unconfirmed ("cas", ...).
     pub unconfirmed: String,
     /// Sources.
@@ -56,6 +58,7 @@ struct SubstanceRow {
     synonyms: String,
     cas: String,
     smiles: String,
+    inchikey: String,
     unconfirmed: String,
     source: String,
 }
@@ -153,6 +156,7 @@ impl Catalogue {
                 cas,
                 smiles: smiles_opt,
                 parent_key: key,
+                inchikey: Some(row.inchikey.trim().to_string()).filter(|k| !k.is_empty()),
                 unconfirmed: row.unconfirmed,
                 source: row.source,
             });
@@ -236,16 +240,32 @@ mod tests {
         assert_eq!(c.by_structure_key(&key)[0].name, "Fentanyl");
     }
 
+    /// Every structure on file gives the InChIKey its source records: a check on the
+    /// structures (and on our InChI wiring).
+    #[test]
+    fn structures_match_their_recorded_inchikeys() {
+        let c = Catalogue::builtin().unwrap();
+        let mut checked = 0;
+        for s in c.substances() {
+            if let (Some(smi), Some(key)) = (&s.smiles, &s.inchikey) {
+                let mol = chem::smiles::parse(smi).unwrap();
+                assert_eq!(&chem::inchi::inchikey(&mol).unwrap(), key, "{}", s.name);
+                checked += 1;
+            }
+        }
+        assert!(checked >= 50, "only {checked} InChIKeys checked");
+    }
+
     #[test]
     fn bad_rows_are_named() {
-        let subs = "id,name,synonyms,cas,smiles,unconfirmed,source\nx,X,,437-38-8,C,,s\n";
+        let subs = "id,name,synonyms,cas,smiles,inchikey,unconfirmed,source\nx,X,,437-38-8,C,,,s\n";
         let e = Catalogue::from_csv(
             subs,
             "substance,jurisdiction,list,category,since,unconfirmed,source\n",
         )
         .unwrap_err();
         assert!(e.to_string().contains("substances.csv row 1"), "{e}");
-        let subs = "id,name,synonyms,cas,smiles,unconfirmed,source\nx,X,,,C1CC,,s\n";
+        let subs = "id,name,synonyms,cas,smiles,inchikey,unconfirmed,source\nx,X,,,C1CC,,,s\n";
         let e = Catalogue::from_csv(
             subs,
             "substance,jurisdiction,list,category,since,unconfirmed,source\n",

@@ -116,6 +116,8 @@ pub struct Classification {
     pub name: Option<String>,
     /// Canonical SMILES of the standardised parent.
     pub parent_smiles: Option<String>,
+    /// Standard InChIKey of the parent.
+    pub parent_inchikey: Option<String>,
     /// Verdicts for the requested jurisdictions.
     pub verdicts: Vec<Verdict>,
     /// Listings in jurisdictions without a generic definition here (UN, EU).
@@ -289,6 +291,7 @@ impl Classifier {
                 let mut c = Classification {
                     name: Some(s.name.clone()),
                     parent_smiles: None,
+                    parent_inchikey: None,
                     verdicts: Vec::new(),
                     other_listings: Vec::new(),
                     notes: vec!["no structure on file: generic definitions not applied".into()],
@@ -343,6 +346,7 @@ impl Classifier {
             return Classification {
                 name,
                 parent_smiles: None,
+                parent_inchikey: None,
                 verdicts: Vec::new(),
                 other_listings: Vec::new(),
                 notes: vec!["empty molecule".into()],
@@ -403,6 +407,7 @@ impl Classifier {
         let mut c = Classification {
             name,
             parent_smiles: Some(parent_smiles.clone()),
+            parent_inchikey: chem::inchi::inchikey(&std.parent).ok(),
             verdicts,
             other_listings: Vec::new(),
             notes,
