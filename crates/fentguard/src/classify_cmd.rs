@@ -11,6 +11,7 @@ use std::process::ExitCode;
 struct Line<'a> {
     input: &'a str,
     line: usize,
+    date: law::NaiveDate,
     name: Option<String>,
     error: Option<String>,
     parent_smiles: Option<String>,
@@ -20,7 +21,12 @@ struct Line<'a> {
     notes: Vec<String>,
 }
 
-pub fn run(which: Jurisdictions, json: bool, inputs: Vec<String>) -> Result<ExitCode> {
+pub fn run(
+    date: law::NaiveDate,
+    which: Jurisdictions,
+    json: bool,
+    inputs: Vec<String>,
+) -> Result<ExitCode> {
     let classifier = Classifier::builtin()?;
     let lines: Box<dyn Iterator<Item = std::io::Result<String>>> = if inputs.is_empty() {
         Box::new(std::io::stdin().lock().lines())
@@ -37,13 +43,14 @@ pub fn run(which: Jurisdictions, json: bool, inputs: Vec<String>) -> Result<Exit
         }
         let result = classifier
             .understand(&text)
-            .and_then(|q| classifier.classify(&q, which));
+            .and_then(|q| classifier.classify(&q, which, date));
         any_error |= result.is_err();
         if json {
             let l = match result {
                 Ok(c) => Line {
                     input: &text,
                     line: i + 1,
+                    date,
                     name: c.name,
                     error: None,
                     parent_smiles: c.parent_smiles,
@@ -55,6 +62,7 @@ pub fn run(which: Jurisdictions, json: bool, inputs: Vec<String>) -> Result<Exit
                 Err(e) => Line {
                     input: &text,
                     line: i + 1,
+                    date,
                     name: None,
                     error: Some(e.to_string()),
                     parent_smiles: None,
@@ -87,7 +95,7 @@ fn write_table(
     input: &str,
     c: &Classification,
 ) -> std::io::Result<()> {
-    writeln!(out, "line {line}: {}", input.trim())?;
+    writeln!(out, "line {line}: {} (law as on {})", input.trim(), c.date)?;
     if let Some(n) = &c.name {
         writeln!(out, "  name:   {n}")?;
     }
@@ -122,30 +130,43 @@ fn write_table(
             }
         }
         for l in &v.listings {
-            let since = if l.since.is_empty() {
-                String::new()
-            } else {
-                format!(", since {}", l.since)
-            };
-            let unc = if l.unconfirmed { " [unconfirmed]" } else { "" };
-            writeln!(
-                out,
-                "    listed: {} on {} ({}{since}){unc}",
-                l.entry, l.list, l.category
-            )?;
+            writeln!(out, "    listed: {}", listing_line(l))?;
         }
     }
     for o in &c.other_listings {
-        let unc = if o.listing.unconfirmed {
-            " [unconfirmed]"
-        } else {
-            ""
-        };
         writeln!(
             out,
-            "  {}: listed: {} on {} ({}){unc}",
-            o.jurisdiction, o.listing.entry, o.listing.list, o.listing.category
+            "  {}: listed: {}",
+            o.jurisdiction,
+            listing_line(&o.listing)
         )?;
     }
     writeln!(out)
+}
+
+/// One listing for people: entry, list, category, dates and caveats.
+fn listing_line(l: &law::classify::ListingOut) -> String {
+    let since = match l.effective_from {
+        Some(d) => format!(", in force from {d}"),
+        None => ", start date unknown".to_string(),
+    };
+    let until = l
+        .effective_until
+        .map(|d| format!(" until {d}"))
+        .unwrap_or_default();
+    let dest = if l.destinations.is_empty() {
+        String::new()
+    } else {
+        format!(", exports to {}", l.destinations.join("/"))
+    };
+    let unc = if l.unconfirmed { " [unconfirmed]" } else { "" };
+    let inc = if l.list_incomplete {
+        " [list incomplete]"
+    } else {
+        ""
+    };
+    format!(
+        "{} on {} ({}{since}{until}{dest}){unc}{inc}",
+        l.entry, l.list, l.category
+    )
 }

@@ -50,6 +50,9 @@ enum Command {
         /// `json`: one JSON object per input (JSON Lines); `table`: for people.
         #[arg(long, value_enum, default_value = "table")]
         format: ClassifyFormat,
+        /// Answer as the law stood on this date (YYYY-MM-DD; default today).
+        #[arg(long, value_parser = parse_date)]
+        date: Option<law::NaiveDate>,
         /// Inputs; standard input when none.
         inputs: Vec<String>,
     },
@@ -75,14 +78,27 @@ enum Command {
     },
 }
 
+/// Today's date (local time).
+fn today() -> law::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// Parse a YYYY-MM-DD date argument.
+fn parse_date(s: &str) -> Result<law::NaiveDate, String> {
+    law::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| format!("'{s}' is not a date (YYYY-MM-DD): {e}"))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Classify {
             jurisdiction,
             format,
+            date,
             inputs,
         } => classify_cmd::run(
+            date.unwrap_or_else(today),
             match jurisdiction {
                 JurisdictionArg::Cn => law::Jurisdictions::Cn,
                 JurisdictionArg::Us => law::Jurisdictions::Us,
@@ -99,6 +115,7 @@ fn main() -> ExitCode {
             smiles_column,
             quiet,
         } => screen_cmd::run(screen_cmd::ScreenArgs {
+            date: today(),
             file,
             threads,
             out,

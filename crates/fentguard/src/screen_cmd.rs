@@ -23,6 +23,7 @@ const MAX_REPORTED_ERRORS: usize = 50;
 type Screened = (Result<Record>, Option<Result<ScreenOutcome, String>>);
 
 pub struct ScreenArgs {
+    pub date: law::NaiveDate,
     pub file: PathBuf,
     pub threads: Option<usize>,
     pub out: Option<PathBuf>,
@@ -124,7 +125,7 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode> {
                 .into_par_iter()
                 .map(|rec| {
                     let res = match &rec {
-                        Ok(r) => Some(screen_one(&classifier, r)),
+                        Ok(r) => Some(screen_one(&classifier, r, args.date)),
                         Err(_) => None,
                     };
                     (rec, res)
@@ -230,17 +231,21 @@ fn report(stderr: &std::io::Stderr, reported: &mut usize, msg: &str) {
     }
 }
 
-fn screen_one(classifier: &Classifier, rec: &Record) -> Result<ScreenOutcome, String> {
+fn screen_one(
+    classifier: &Classifier,
+    rec: &Record,
+    date: law::NaiveDate,
+) -> Result<ScreenOutcome, String> {
     match &rec.payload {
         Payload::Smiles(s) => {
             if s.is_empty() {
                 return Err("empty SMILES".into());
             }
             let mol = chem::smiles::parse(s).map_err(|e| e.to_string())?;
-            Ok(classifier.screen(&mol))
+            Ok(classifier.screen(&mol, date))
         }
         Payload::Molecule(m) => match m.as_ref() {
-            Ok(mol) => Ok(classifier.screen(mol)),
+            Ok(mol) => Ok(classifier.screen(mol, date)),
             Err(e) => Err(e.clone()),
         },
     }

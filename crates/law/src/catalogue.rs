@@ -5,6 +5,7 @@
 use crate::cas::CasNumber;
 use crate::names::normalise;
 use chem::smiles;
+use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::HashMap;
 use thiserror::Error;
@@ -32,23 +33,109 @@ pub struct Substance {
     pub source: String,
 }
 
-/// A substance's place on one list.
-#[derive(Clone, Debug, Deserialize)]
+/// A list (catalogue, schedule, table) and who keeps it.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct List {
+    /// Stable identifier (`CN-PRECURSORS`).
+    pub list_id: String,
+    /// Jurisdiction code (CN, US, UN, EU).
+    pub jurisdiction: String,
+    /// Name of the list.
+    pub name: String,
+    /// Authority that keeps it.
+    pub authority: String,
+    /// Legal instrument.
+    pub instrument: String,
+    /// Destinations a destination-specific list applies to (ISO 3166 alpha-2, `;`).
+    pub destinations: String,
+    /// "yes" when the list is known to be incomplete here.
+    pub incomplete: String,
+    /// Which categories' salts are covered ("yes" = all).
+    pub salts_covered: String,
+    /// Note.
+    pub note: String,
+    /// Source.
+    pub source: String,
+}
+
+impl List {
+    /// Destination codes of a destination-specific list (empty for general lists).
+    pub fn destination_codes(&self) -> Vec<&str> {
+        self.destinations
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
+    /// Whether the list is known to be incomplete.
+    pub fn is_incomplete(&self) -> bool {
+        !self.incomplete.trim().is_empty()
+    }
+}
+
+/// One version of a substance's place on one list, with the dates it is in force.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Listing {
     /// Substance id.
     pub substance: String,
-    /// Jurisdiction code (CN, US, UN, EU).
-    pub jurisdiction: String,
-    /// The list.
-    pub list: String,
-    /// Category on that list.
+    /// List id.
+    pub list_id: String,
+    /// Category on that list (e.g. "Class II").
     pub category: String,
-    /// Since when, as the source gives it (dates become typed in the dated catalogue).
-    pub since: String,
-    /// "yes" when a fact of this listing is unconfirmed.
-    pub unconfirmed: String,
+    /// First day in force; `None` when the source gives no date.
+    pub effective_from: Option<NaiveDate>,
+    /// First day no longer in force (exclusive), if withdrawn or replaced.
+    pub effective_until: Option<NaiveDate>,
+    /// day, month or year: how precise `effective_from` is.
+    pub date_precision: String,
+    /// Salts of the substance are covered by this entry.
+    pub salts_covered: bool,
+    /// A fact of this listing is unconfirmed.
+    pub unconfirmed: bool,
+    /// The source's wording of the date and qualifiers.
+    pub note: String,
     /// Source.
     pub source: String,
+}
+
+/// Whether a listing is in force on a date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InForce {
+    /// In force.
+    Yes,
+    /// Not (yet, or any more).
+    No,
+    /// The source gives no start date: treated as in force, with a warning.
+    DateUnknown,
+}
+
+impl Listing {
+    /// Whether this listing is in force on `date`.
+    pub fn in_force_on(&self, date: NaiveDate) -> InForce {
+        if self.effective_until.is_some_and(|u| date >= u) {
+            return InForce::No;
+        }
+        match self.effective_from {
+            Some(f) if date >= f => InForce::Yes,
+            Some(_) => InForce::No,
+            None => InForce::DateUnknown,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ListingRow {
+    substance: String,
+    list_id: String,
+    category: String,
+    effective_from: String,
+    effective_until: String,
+    date_precision: String,
+    salts_covered: String,
+    unconfirmed: String,
+    note: String,
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +169,7 @@ pub enum CatalogueError {
 #[derive(Clone, Debug, Default)]
 pub struct Catalogue {
     substances: Vec<Substance>,
+    lists: Vec<List>,
     listings: Vec<Listing>,
     by_key: HashMap<String, Vec<usize>>,
     by_cas: HashMap<String, usize>,
@@ -92,6 +180,7 @@ pub struct Catalogue {
 
 const SUBSTANCES_CSV: &str = include_str!("../../../data/catalogue/substances.csv");
 const LISTINGS_CSV: &str = include_str!("../../../data/catalogue/listings.csv");
+const LISTS_CSV: &str = include_str!("../../../data/catalogue/lists.csv");
 
 /// Structure key of a molecule: canonical SMILES of its standardised parent.
 pub fn parent_key(mol: &chem::Molecule) -> Option<String> {
@@ -101,11 +190,15 @@ pub fn parent_key(mol: &chem::Molecule) -> Option<String> {
 impl Catalogue {
     /// The catalogue shipped with FentGuard.
     pub fn builtin() -> Result<Catalogue, CatalogueError> {
-        Catalogue::from_csv(SUBSTANCES_CSV, LISTINGS_CSV)
+        Catalogue::from_csv(SUBSTANCES_CSV, LISTS_CSV, LISTINGS_CSV)
     }
 
     /// Build from CSV texts (columns as in `data/catalogue/`).
-    pub fn from_csv(substances: &str, listings: &str) -> Result<Catalogue, CatalogueError> {
+    pub fn from_csv(
+        substances: &str,
+        lists: &str,
+        listings: &str,
+    ) -> Result<Catalogue, CatalogueError> {
         let mut cat = Catalogue::default();
         let mut r = csv::Reader::from_reader(substances.as_bytes());
         for (i, row) in r.deserialize::<SubstanceRow>().enumerate() {
@@ -161,23 +254,83 @@ impl Catalogue {
                 source: row.source,
             });
         }
-        let mut r = csv::Reader::from_reader(listings.as_bytes());
-        for (i, row) in r.deserialize::<Listing>().enumerate() {
+        let mut r = csv::Reader::from_reader(lists.as_bytes());
+        for (i, row) in r.deserialize::<List>().enumerate() {
             let row = row.map_err(|e| CatalogueError::Row {
-                file: "listings.csv",
+                file: "lists.csv",
                 row: i + 1,
                 message: e.to_string(),
             })?;
-            if !cat.substances.iter().any(|s| s.id == row.substance) {
-                return Err(CatalogueError::Row {
-                    file: "listings.csv",
-                    row: i + 1,
-                    message: format!("unknown substance id '{}'", row.substance),
-                });
-            }
-            cat.listings.push(row);
+            cat.lists.push(row);
+        }
+        let mut r = csv::Reader::from_reader(listings.as_bytes());
+        for (i, row) in r.deserialize::<ListingRow>().enumerate() {
+            let err = |message: String| CatalogueError::Row {
+                file: "listings.csv",
+                row: i + 1,
+                message,
+            };
+            let row = row.map_err(|e| err(e.to_string()))?;
+            let date = |t: &str, what: &str| -> Result<Option<NaiveDate>, CatalogueError> {
+                if t.trim().is_empty() {
+                    return Ok(None);
+                }
+                NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d")
+                    .map(Some)
+                    .map_err(|e| err(format!("{what} '{t}' is not a date (YYYY-MM-DD): {e}")))
+            };
+            let listing = Listing {
+                effective_from: date(&row.effective_from, "effective_from")?,
+                effective_until: date(&row.effective_until, "effective_until")?,
+                substance: row.substance,
+                list_id: row.list_id,
+                category: row.category,
+                date_precision: row.date_precision,
+                salts_covered: !row.salts_covered.trim().is_empty(),
+                unconfirmed: !row.unconfirmed.trim().is_empty(),
+                note: row.note,
+                source: row.source,
+            };
+            cat.check_listing(&listing).map_err(err)?;
+            cat.listings.push(listing);
         }
         Ok(cat)
+    }
+
+    /// Validate a listing against what is already loaded: known substance and list,
+    /// dates in order, and no overlap with another version of the same entry.
+    pub fn check_listing(&self, l: &Listing) -> Result<(), String> {
+        if !self.substances.iter().any(|s| s.id == l.substance) {
+            return Err(format!("unknown substance id '{}'", l.substance));
+        }
+        if !self.lists.iter().any(|x| x.list_id == l.list_id) {
+            return Err(format!("unknown list id '{}'", l.list_id));
+        }
+        if let (Some(f), Some(u)) = (l.effective_from, l.effective_until) {
+            if u <= f {
+                return Err(format!(
+                    "effective_until {u} is not after effective_from {f}"
+                ));
+            }
+        }
+        let overlaps = |a: &Listing| {
+            let a_from = a.effective_from.unwrap_or(NaiveDate::MIN);
+            let a_until = a.effective_until.unwrap_or(NaiveDate::MAX);
+            let b_from = l.effective_from.unwrap_or(NaiveDate::MIN);
+            let b_until = l.effective_until.unwrap_or(NaiveDate::MAX);
+            a_from < b_until && b_from < a_until
+        };
+        if let Some(other) = self
+            .listings
+            .iter()
+            .find(|a| a.substance == l.substance && a.list_id == l.list_id && overlaps(a))
+        {
+            return Err(format!(
+                "'{}' is already on {} for an overlapping period (from {:?})",
+                l.substance, l.list_id, other.effective_from
+            ));
+        }
+        Ok(())
     }
 
     /// All substances.
@@ -216,6 +369,45 @@ impl Catalogue {
             .iter()
             .filter(|l| l.substance == substance_id)
             .collect()
+    }
+
+    /// Listings of a substance in force on a date (including those with no known start).
+    pub fn listings_on(
+        &self,
+        substance_id: &str,
+        date: NaiveDate,
+    ) -> Vec<(&Listing, &List, InForce)> {
+        self.listings
+            .iter()
+            .filter(|l| l.substance == substance_id)
+            .filter_map(|l| {
+                let f = l.in_force_on(date);
+                if f == InForce::No {
+                    return None;
+                }
+                self.list(&l.list_id).map(|list| (l, list, f))
+            })
+            .collect()
+    }
+
+    /// A list by id.
+    pub fn list(&self, id: &str) -> Option<&List> {
+        self.lists.iter().find(|l| l.list_id == id)
+    }
+
+    /// All lists.
+    pub fn lists(&self) -> &[List] {
+        &self.lists
+    }
+
+    /// All listing versions.
+    pub fn listings(&self) -> &[Listing] {
+        &self.listings
+    }
+
+    /// A substance by id.
+    pub fn substance(&self, id: &str) -> Option<&Substance> {
+        self.substances.iter().find(|s| s.id == id)
     }
 }
 
@@ -259,18 +451,49 @@ mod tests {
     #[test]
     fn bad_rows_are_named() {
         let subs = "id,name,synonyms,cas,smiles,inchikey,unconfirmed,source\nx,X,,437-38-8,C,,,s\n";
-        let e = Catalogue::from_csv(
-            subs,
-            "substance,jurisdiction,list,category,since,unconfirmed,source\n",
-        )
-        .unwrap_err();
+        let e = Catalogue::from_csv(subs, LISTS_CSV, "substance\n").unwrap_err();
         assert!(e.to_string().contains("substances.csv row 1"), "{e}");
         let subs = "id,name,synonyms,cas,smiles,inchikey,unconfirmed,source\nx,X,,,C1CC,,,s\n";
-        let e = Catalogue::from_csv(
-            subs,
-            "substance,jurisdiction,list,category,since,unconfirmed,source\n",
-        )
-        .unwrap_err();
+        let e = Catalogue::from_csv(subs, LISTS_CSV, "substance\n").unwrap_err();
         assert!(e.to_string().contains("ring bond"), "{e}");
+        // overlapping versions of one entry, bad dates, unknown list
+        let subs = "id,name,synonyms,cas,smiles,inchikey,unconfirmed,source\nx,X,,,C,,,s\n";
+        let head = "substance,list_id,category,effective_from,effective_until,date_precision,salts_covered,unconfirmed,note,source\n";
+        let two = format!(
+            "{head}x,UN-TABLE-I,p,2001-01-01,,day,,,,s\nx,UN-TABLE-I,p,2005-01-01,,day,,,,s\n"
+        );
+        let e = Catalogue::from_csv(subs, LISTS_CSV, &two).unwrap_err();
+        assert!(
+            e.to_string().contains("listings.csv row 2") && e.to_string().contains("overlapping"),
+            "{e}"
+        );
+        let ok = format!("{head}x,UN-TABLE-I,p,2001-01-01,2005-01-01,day,,,,s\nx,UN-TABLE-I,q,2005-01-01,,day,,,,s\n");
+        let cat = Catalogue::from_csv(subs, LISTS_CSV, &ok).unwrap();
+        let on = |d: &str| {
+            let date = NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+            cat.listings_on("x", date)
+                .iter()
+                .map(|(l, _, _)| l.category.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(on("2000-12-31"), Vec::<String>::new());
+        assert_eq!(on("2001-01-01"), vec!["p"]);
+        assert_eq!(on("2004-12-31"), vec!["p"]);
+        assert_eq!(on("2005-01-01"), vec!["q"]);
+        let bad = format!("{head}x,UN-TABLE-I,p,2001-13-01,,day,,,,s\n");
+        assert!(Catalogue::from_csv(subs, LISTS_CSV, &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("not a date"));
+        let bad = format!("{head}x,NO-SUCH-LIST,p,2001-01-01,,day,,,,s\n");
+        assert!(Catalogue::from_csv(subs, LISTS_CSV, &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown list id"));
+        let bad = format!("{head}x,UN-TABLE-I,p,2001-01-01,2000-01-01,day,,,,s\n");
+        assert!(Catalogue::from_csv(subs, LISTS_CSV, &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("not after"));
     }
 }

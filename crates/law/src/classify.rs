@@ -5,6 +5,7 @@ use crate::catalogue::{Catalogue, CatalogueError, Substance};
 use crate::fentanyl_class::{judge, Definition, Outcome};
 use chem::standardise::standardise;
 use chem::Molecule;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -74,23 +75,37 @@ pub struct GenericVerdict {
     pub instrument: String,
     /// In force from.
     pub in_force_from: String,
+    /// Whether the definition was in force on the date asked about.
+    pub in_force: bool,
 }
 
 /// A listing in the output.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ListingOut {
-    /// The list.
+    /// The list's name.
     pub list: String,
+    /// The list's id.
+    pub list_id: String,
     /// The entry (substance name).
     pub entry: String,
     /// Category.
     pub category: String,
-    /// Since when, as the source gives it.
-    pub since: String,
+    /// In force from (None: the source gives no date).
+    pub effective_from: Option<NaiveDate>,
+    /// In force until (exclusive), if withdrawn.
+    pub effective_until: Option<NaiveDate>,
+    /// The legal instrument of the list.
+    pub instrument: String,
     /// A fact of this listing is unconfirmed.
     pub unconfirmed: bool,
+    /// The list is known to be incomplete here.
+    pub list_incomplete: bool,
+    /// Destinations, for destination-specific lists.
+    pub destinations: Vec<String>,
     /// How the entry was matched: structure, cas or name.
     pub matched_by: String,
+    /// The source's wording of dates and qualifiers.
+    pub note: String,
 }
 
 /// The answer for one jurisdiction.
@@ -112,6 +127,8 @@ pub struct Verdict {
 /// The full answer for one input.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Classification {
+    /// The date the answer is for.
+    pub date: NaiveDate,
     /// Name given or found.
     pub name: Option<String>,
     /// Canonical SMILES of the standardised parent.
@@ -239,29 +256,30 @@ impl Classifier {
         }
     }
 
-    /// Classify a query.
+    /// Classify a query as the law stood on `date`.
     pub fn classify(
         &self,
         query: &Query,
         which: Jurisdictions,
+        date: NaiveDate,
     ) -> Result<Classification, InputError> {
         match query {
             Query::Structure { molecule, name, .. } => {
-                Ok(self.classify_structure(molecule, name.clone(), None))
+                Ok(self.classify_structure(molecule, name.clone(), None, date))
             }
             Query::Cas(cas) => {
                 let s = self
                     .catalogue
                     .by_cas(cas)
                     .ok_or_else(|| InputError::Unknown(format!("CAS {cas}")))?;
-                self.classify_substance(s, "cas", which)
+                self.classify_substance(s, "cas", date)
             }
             Query::Name(n) => {
                 let s = self
                     .catalogue
                     .by_name(n)
                     .ok_or_else(|| InputError::Unknown(format!("'{n}'")))?;
-                self.classify_substance(s, "name", which)
+                self.classify_substance(s, "name", date)
             }
         }
         .map(|mut c| {
@@ -278,17 +296,25 @@ impl Classifier {
         &self,
         s: &Substance,
         matched_by: &str,
-        _which: Jurisdictions,
+        date: NaiveDate,
     ) -> Result<Classification, InputError> {
         match &s.smiles {
             Some(smi) => {
                 let mol = chem::smiles::parse(smi)
                     .map_err(|_| InputError::NoStructure(s.name.clone()))?;
-                Ok(self.classify_structure(&mol, Some(s.name.clone()), Some((s, matched_by))))
+                Ok(
+                    self.classify_structure(
+                        &mol,
+                        Some(s.name.clone()),
+                        Some((s, matched_by)),
+                        date,
+                    ),
+                )
             }
             None => {
                 // Listings only.
                 let mut c = Classification {
+                    date,
                     name: Some(s.name.clone()),
                     parent_smiles: None,
                     parent_inchikey: None,
@@ -296,7 +322,7 @@ impl Classifier {
                     other_listings: Vec::new(),
                     notes: vec!["no structure on file: generic definitions not applied".into()],
                 };
-                self.attach_listings(&mut c, &[(s, matched_by)]);
+                self.attach_listings(&mut c, &[(s, matched_by)], date);
                 Ok(c)
             }
         }
@@ -305,7 +331,7 @@ impl Classifier {
     /// Bulk screening: the generic outcomes per definition and the names of listed
     /// substances with the same parent. Canonical SMILES is computed only when the parent's
     /// formula is on file or a definition does not say `no_match`.
-    pub fn screen(&self, mol: &Molecule) -> ScreenOutcome {
+    pub fn screen(&self, mol: &Molecule, date: NaiveDate) -> ScreenOutcome {
         let Some(std) = standardise(mol) else {
             return ScreenOutcome::default();
         };
@@ -341,9 +367,11 @@ impl Classifier {
         mol: &Molecule,
         name: Option<String>,
         known: Option<(&Substance, &str)>,
+        date: NaiveDate,
     ) -> Classification {
         let Some(std) = standardise(mol) else {
             return Classification {
+                date,
                 name,
                 parent_smiles: None,
                 parent_inchikey: None,
@@ -400,11 +428,14 @@ impl Classifier {
                     flags: j.flags,
                     instrument: def.instrument.clone(),
                     in_force_from: def.in_force_from.clone(),
+                    in_force: NaiveDate::parse_from_str(&def.in_force_from, "%Y-%m-%d")
+                        .is_ok_and(|d| date >= d),
                 }),
                 listings: Vec::new(),
             });
         }
         let mut c = Classification {
+            date,
             name,
             parent_smiles: Some(parent_smiles.clone()),
             parent_inchikey: chem::inchi::inchikey(&std.parent).ok(),
@@ -421,45 +452,64 @@ impl Classifier {
                 matched.push((s, "structure"));
             }
         }
-        self.attach_listings(&mut c, &matched);
+        self.attach_listings(&mut c, &matched, date);
         c
     }
 
-    fn attach_listings(&self, c: &mut Classification, matched: &[(&Substance, &str)]) {
+    fn attach_listings(
+        &self,
+        c: &mut Classification,
+        matched: &[(&Substance, &str)],
+        date: NaiveDate,
+    ) {
         for (s, by) in matched {
-            for l in self.catalogue.listings_of(&s.id) {
+            for (l, list, in_force) in self.catalogue.listings_on(&s.id, date) {
+                let mut note = l.note.clone();
+                if in_force == crate::catalogue::InForce::DateUnknown {
+                    note = format!("effective date unknown; treated as in force. {note}");
+                }
                 let out = ListingOut {
-                    list: l.list.clone(),
+                    list: list.name.clone(),
+                    list_id: list.list_id.clone(),
                     entry: s.name.clone(),
                     category: l.category.clone(),
-                    since: l.since.clone(),
-                    unconfirmed: !l.unconfirmed.is_empty(),
+                    effective_from: l.effective_from,
+                    effective_until: l.effective_until,
+                    instrument: list.instrument.clone(),
+                    unconfirmed: l.unconfirmed
+                        || in_force == crate::catalogue::InForce::DateUnknown,
+                    list_incomplete: list.is_incomplete(),
+                    destinations: list
+                        .destination_codes()
+                        .iter()
+                        .map(|d| d.to_string())
+                        .collect(),
                     matched_by: by.to_string(),
+                    note,
                 };
-                match c
-                    .verdicts
-                    .iter_mut()
-                    .find(|v| v.jurisdiction == l.jurisdiction)
-                {
+                let jur = list.jurisdiction.clone();
+                match c.verdicts.iter_mut().find(|v| v.jurisdiction == jur) {
                     Some(v) => v.listings.push(out),
-                    None if l.jurisdiction == "CN" || l.jurisdiction == "US" => {
-                        c.verdicts.push(Verdict {
-                            jurisdiction: l.jurisdiction.clone(),
-                            controlled: false,
-                            status: String::new(),
-                            generic: None,
-                            listings: vec![out],
-                        })
-                    }
+                    None if jur == "CN" || jur == "US" => c.verdicts.push(Verdict {
+                        jurisdiction: jur,
+                        controlled: false,
+                        status: String::new(),
+                        generic: None,
+                        listings: vec![out],
+                    }),
                     None => c.other_listings.push(OtherListing {
-                        jurisdiction: l.jurisdiction.clone(),
+                        jurisdiction: jur,
                         listing: out,
                     }),
                 }
             }
         }
         for v in &mut c.verdicts {
-            let generic = v.generic.as_ref().map(|g| g.result.as_str());
+            let generic = v
+                .generic
+                .as_ref()
+                .filter(|g| g.in_force)
+                .map(|g| g.result.as_str());
             v.controlled = generic == Some("match") || !v.listings.is_empty();
             v.status = if v.controlled {
                 "controlled"

@@ -9,7 +9,8 @@
 //! ```
 //! let classifier = law::Classifier::builtin().unwrap();
 //! let q = classifier.understand("CC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1 acetylfentanyl").unwrap();
-//! let c = classifier.classify(&q, law::Jurisdictions::All).unwrap();
+//! let date = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+//! let c = classifier.classify(&q, law::Jurisdictions::All, date).unwrap();
 //! let cn = c.verdicts.iter().find(|v| v.jurisdiction == "CN").unwrap();
 //! assert_eq!(cn.generic.as_ref().unwrap().result, "match");
 //! assert_eq!(cn.generic.as_ref().unwrap().conditions, vec!["1"]);
@@ -22,6 +23,7 @@ pub mod fentanyl_class;
 pub mod groups;
 pub mod names;
 
+pub use chrono::NaiveDate;
 pub use classify::{
     Classification, Classifier, InputError, Jurisdictions, Query, ScreenOutcome, Verdict,
 };
