@@ -346,10 +346,12 @@ impl Classifier {
         let mut parent_smiles = None;
         if interesting || self.catalogue.has_formula(&formula) {
             let key = chem::smiles::canonical_smiles(&std.parent);
+            // only substances with a listing in force on the date
             listed = self
                 .catalogue
                 .by_structure_key(&key)
                 .iter()
+                .filter(|s| !self.catalogue.listings_on(&s.id, date).is_empty())
                 .map(|s| s.name.clone())
                 .collect();
             parent_smiles = Some(key);
