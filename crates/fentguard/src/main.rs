@@ -2,6 +2,7 @@
 //! `law`.
 
 mod classify_cmd;
+mod export_cmd;
 mod records;
 mod screen_cmd;
 
@@ -56,6 +57,32 @@ enum Command {
         /// Inputs; standard input when none.
         inputs: Vec<String>,
     },
+    /// Do I need a licence to export this? Decision, regimes, authorities, documents,
+    /// review times and caveats, by the rules in force on the date.
+    ExportCheck {
+        /// Substance: SMILES, CAS number, name, or name with salt ("fentanyl citrate");
+        /// with --mixture, the listed component asked about.
+        #[arg(long)]
+        substance: String,
+        /// Destination country (ISO 3166-1 alpha-2).
+        #[arg(long)]
+        destination: String,
+        /// Quantity with a mass unit (mg, g, kg, t), e.g. 25kg.
+        #[arg(long)]
+        quantity: Option<String>,
+        /// Date of export (YYYY-MM-DD; default today).
+        #[arg(long, value_parser = parse_date)]
+        date: Option<law::NaiveDate>,
+        /// Mixture composition "NAME_OR_CAS=PCT,..." (e.g. "toluene=45,water=55").
+        #[arg(long)]
+        mixture: Option<String>,
+        /// Exporting jurisdiction (ISO 3166-1 alpha-2).
+        #[arg(long, default_value = "CN")]
+        from: String,
+        /// `json` or `table`.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ClassifyFormat,
+    },
     /// Screen a large file (.smi, .csv with a SMILES column, .sdf; optionally .gz).
     Screen {
         /// The file to screen.
@@ -107,6 +134,23 @@ fn main() -> ExitCode {
             format == ClassifyFormat::Json,
             inputs,
         ),
+        Command::ExportCheck {
+            substance,
+            destination,
+            quantity,
+            date,
+            mixture,
+            from,
+            format,
+        } => export_cmd::run(export_cmd::ExportArgs {
+            substance,
+            destination,
+            quantity,
+            date: date.unwrap_or_else(today),
+            mixture,
+            from,
+            json: format == ClassifyFormat::Json,
+        }),
         Command::Screen {
             file,
             threads,
@@ -127,6 +171,14 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
+            // A closed pipe (`| head`) is the reader's choice, not an error to report.
+            let broken_pipe = e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            });
+            if broken_pipe {
+                return ExitCode::SUCCESS;
+            }
             eprintln!("fentguard: {e:#}");
             ExitCode::from(2)
         }

@@ -19,6 +19,7 @@
 pub mod cas;
 pub mod catalogue;
 pub mod classify;
+pub mod export;
 pub mod fentanyl_class;
 pub mod groups;
 pub mod names;
@@ -27,4 +28,5 @@ pub use chrono::NaiveDate;
 pub use classify::{
     Classification, Classifier, InputError, Jurisdictions, Query, ScreenOutcome, Verdict,
 };
+pub use export::{ExportAnswer, ExportChecker, ExportError};
 pub use fentanyl_class::Outcome;
