@@ -1,7 +1,7 @@
 //! `fentguard classify`.
 
 use anyhow::Result;
-use law::{Classification, Classifier, Jurisdictions};
+use law::{Classification, Jurisdictions};
 use serde::Serialize;
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -22,12 +22,13 @@ struct Line<'a> {
 }
 
 pub fn run(
+    changes: Option<&std::path::Path>,
     date: law::NaiveDate,
     which: Jurisdictions,
     json: bool,
     inputs: Vec<String>,
 ) -> Result<ExitCode> {
-    let classifier = Classifier::builtin()?;
+    let classifier = crate::catalogue_cmd::classifier(changes)?;
     let lines: Box<dyn Iterator<Item = std::io::Result<String>>> = if inputs.is_empty() {
         Box::new(std::io::stdin().lock().lines())
     } else {

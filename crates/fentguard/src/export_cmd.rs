@@ -1,11 +1,12 @@
 //! `fentguard export-check`.
 
 use anyhow::Result;
-use law::{Classifier, ExportAnswer, ExportChecker};
+use law::{ExportAnswer, ExportChecker};
 use std::io::Write;
 use std::process::ExitCode;
 
 pub struct ExportArgs {
+    pub changes: Option<std::path::PathBuf>,
     pub substance: String,
     pub destination: String,
     pub quantity: Option<String>,
@@ -16,7 +17,7 @@ pub struct ExportArgs {
 }
 
 pub fn run(a: ExportArgs) -> Result<ExitCode> {
-    let classifier = Classifier::builtin()?;
+    let classifier = crate::catalogue_cmd::classifier(a.changes.as_deref())?;
     let checker = ExportChecker::builtin()?;
     let answer = checker.check(
         &classifier,

@@ -1,6 +1,7 @@
 //! The `fentguard` binary: argument parsing and wiring only; the work is in `chem` and
 //! `law`.
 
+mod catalogue_cmd;
 mod classify_cmd;
 mod export_cmd;
 mod records;
@@ -17,6 +18,10 @@ use std::process::ExitCode;
     about = "Control platform for fentanyl-related substances and their precursors"
 )]
 struct Cli {
+    /// A CSV of catalogue changes (add_substance, add, amend, withdraw) to apply on top
+    /// of the built-in catalogue before answering.
+    #[arg(long, global = true)]
+    changes: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -83,6 +88,9 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: ClassifyFormat,
     },
+    /// The catalogue: what changed between two dates, or check a changes file.
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
     /// Screen a large file (.smi, .csv with a SMILES column, .sdf; optionally .gz).
     Screen {
         /// The file to screen.
@@ -116,8 +124,30 @@ fn parse_date(s: &str) -> Result<law::NaiveDate, String> {
         .map_err(|e| format!("'{s}' is not a date (YYYY-MM-DD): {e}"))
 }
 
+#[derive(Subcommand)]
+enum CatalogueCommand {
+    /// List what was added, amended or withdrawn after --from up to and including --to.
+    Diff {
+        /// Start (exclusive), YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date)]
+        from: law::NaiveDate,
+        /// End (inclusive), YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date)]
+        to: law::NaiveDate,
+        /// `json` (JSON Lines) or `table`.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ClassifyFormat,
+    },
+    /// Validate a changes file against the catalogue without using it.
+    Check {
+        /// The changes CSV.
+        file: PathBuf,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let changes = cli.changes.clone();
     let result = match cli.command {
         Command::Classify {
             jurisdiction,
@@ -125,6 +155,7 @@ fn main() -> ExitCode {
             date,
             inputs,
         } => classify_cmd::run(
+            changes.as_deref(),
             date.unwrap_or_else(today),
             match jurisdiction {
                 JurisdictionArg::Cn => law::Jurisdictions::Cn,
@@ -143,6 +174,7 @@ fn main() -> ExitCode {
             from,
             format,
         } => export_cmd::run(export_cmd::ExportArgs {
+            changes: changes.clone(),
             substance,
             destination,
             quantity,
@@ -151,6 +183,10 @@ fn main() -> ExitCode {
             from,
             json: format == ClassifyFormat::Json,
         }),
+        Command::Catalogue(CatalogueCommand::Diff { from, to, format }) => {
+            catalogue_cmd::diff(changes.as_deref(), from, to, format == ClassifyFormat::Json)
+        }
+        Command::Catalogue(CatalogueCommand::Check { file }) => catalogue_cmd::check(&file),
         Command::Screen {
             file,
             threads,
@@ -159,6 +195,7 @@ fn main() -> ExitCode {
             smiles_column,
             quiet,
         } => screen_cmd::run(screen_cmd::ScreenArgs {
+            changes: changes.clone(),
             date: today(),
             file,
             threads,

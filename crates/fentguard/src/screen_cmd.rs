@@ -23,6 +23,7 @@ const MAX_REPORTED_ERRORS: usize = 50;
 type Screened = (Result<Record>, Option<Result<ScreenOutcome, String>>);
 
 pub struct ScreenArgs {
+    pub changes: Option<PathBuf>,
     pub date: law::NaiveDate,
     pub file: PathBuf,
     pub threads: Option<usize>,
@@ -69,7 +70,7 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode> {
         pool = pool.num_threads(n.max(1));
     }
     let pool = pool.build().context("starting worker threads")?;
-    let classifier = Classifier::builtin()?;
+    let classifier = crate::catalogue_cmd::classifier(args.changes.as_deref())?;
     let input = records::open(&args.file, args.smiles_column.as_deref())?;
     let sink: Box<dyn Write> = match &args.out {
         Some(p) => Box::new(

@@ -171,3 +171,127 @@ fn screen_unknown_file_type_is_a_clear_error() {
     assert_eq!(code, 2);
     assert!(err.contains("cannot open"), "{err}");
 }
+
+#[test]
+fn export_check_json_and_errors() {
+    let (code, out, err) = fentguard(
+        &[
+            "export-check",
+            "--substance",
+            "NPP",
+            "--destination",
+            "MX",
+            "--date",
+            "2025-12-01",
+            "--quantity",
+            "25kg",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("json");
+    assert_eq!(v["decision"], "licence_required");
+    let ids: Vec<&str> = v["regimes"]
+        .as_array()
+        .expect("regimes")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(
+        ids,
+        ["cn-precursor-export-licence", "cn-specific-country-licence"]
+    );
+    assert_eq!(v["regimes"][0]["review_days"], 20);
+    assert!(v["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .any(|w| w.as_str().expect("w").contains("incomplete")));
+    let (code, _, err) = fentguard(
+        &["export-check", "--substance", "NPP", "--destination", "ZZ"],
+        None,
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("ISO 3166-1"), "{err}");
+    let (code, _, err) = fentguard(
+        &[
+            "export-check",
+            "--substance",
+            "NPP",
+            "--destination",
+            "MX",
+            "--quantity",
+            "lots",
+        ],
+        None,
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("quantity 'lots'"), "{err}");
+    let (code, _, err) = fentguard(&["classify", "NPP", "--date", "2025-02-30"], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a date"), "{err}");
+}
+
+#[test]
+fn catalogue_diff_and_changes_file() {
+    let (code, out, _) = fentguard(
+        &[
+            "catalogue",
+            "diff",
+            "--from",
+            "2024-08-31",
+            "--to",
+            "2024-09-01",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    let rows = json_lines(&out);
+    assert_eq!(rows.len(), 3, "{out}");
+    assert!(rows.iter().all(|r| r["kind"] == "added"
+        && r["list_id"] == "CN-PRECURSORS"
+        && r["category"] == "Class II"));
+    let dir = tempfile::tempdir().expect("tmp");
+    let changes = dir.path().join("changes.csv");
+    std::fs::write(
+        &changes,
+        "action,substance,list_id,category,effective,source,note,unconfirmed,name,synonyms,cas,smiles\nwithdraw,NPP,CN-PRECURSORS,,2027-01-01,test announcement,,false,,,,\n",
+    )
+    .expect("write");
+    let c = changes.to_str().expect("path");
+    let (code, out, err) = fentguard(&["catalogue", "check", c], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("all changes valid"));
+    let (code, out, _) = fentguard(
+        &[
+            "--changes",
+            c,
+            "export-check",
+            "--substance",
+            "NPP",
+            "--destination",
+            "DE",
+            "--date",
+            "2027-01-02",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("\"decision\":\"no_licence_required\""),
+        "{out}"
+    );
+    std::fs::write(&changes, "action,substance,list_id,category,effective,source,note,unconfirmed,name,synonyms,cas,smiles\nwithdraw,NPP,NO-LIST,,2027-01-01,x,,false,,,,\n").expect("write");
+    let (code, _, err) = fentguard(&["catalogue", "check", c], None);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("changes row 1") && err.contains("unknown list id"),
+        "{err}"
+    );
+}

@@ -6,7 +6,7 @@ use crate::cas::CasNumber;
 use crate::names::normalise;
 use chem::smiles;
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use thiserror::Error;
 
@@ -408,6 +408,319 @@ impl Catalogue {
     /// A substance by id.
     pub fn substance(&self, id: &str) -> Option<&Substance> {
         self.substances.iter().find(|s| s.id == id)
+    }
+}
+
+/// What a catalogue change does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeAction {
+    /// Put a new substance on file (no listing yet).
+    AddSubstance,
+    /// List a substance on a list from a date.
+    Add,
+    /// Change the category or note of a listing from a date (the old version ends then).
+    Amend,
+    /// Take a substance off a list from a date.
+    Withdraw,
+}
+
+/// One change to the catalogue, as an authority records it.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Change {
+    /// What to do.
+    pub action: ChangeAction,
+    /// Substance: id, name, synonym or CAS number (for `add_substance`, the new id).
+    pub substance: String,
+    /// List id (not for `add_substance`).
+    #[serde(default)]
+    pub list_id: String,
+    /// Category on the list (add, amend).
+    #[serde(default)]
+    pub category: String,
+    /// Effective date (YYYY-MM-DD).
+    pub effective: NaiveDate,
+    /// Legal instrument or announcement: required.
+    pub source: String,
+    /// Note.
+    #[serde(default)]
+    pub note: String,
+    /// Mark the change's facts as unconfirmed.
+    #[serde(default)]
+    pub unconfirmed: bool,
+    /// For `add_substance`: preferred name.
+    #[serde(default)]
+    pub name: String,
+    /// For `add_substance`: synonyms separated by `;`.
+    #[serde(default)]
+    pub synonyms: String,
+    /// For `add_substance`: CAS number.
+    #[serde(default)]
+    pub cas: String,
+    /// For `add_substance`: structure.
+    #[serde(default)]
+    pub smiles: String,
+}
+
+/// A dated difference between two days of the catalogue.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Difference {
+    /// Date it took effect.
+    pub date: NaiveDate,
+    /// added, amended or withdrawn.
+    pub kind: String,
+    /// Substance name.
+    pub substance: String,
+    /// List id.
+    pub list_id: String,
+    /// Category (new category for amendments).
+    pub category: String,
+    /// Previous category (amendments).
+    pub previous_category: Option<String>,
+    /// Unconfirmed facts.
+    pub unconfirmed: bool,
+    /// Source of the version that took effect (or ended).
+    pub source: String,
+}
+
+impl Catalogue {
+    /// Resolve a substance reference (id, name, synonym or CAS number).
+    pub fn resolve(&self, reference: &str) -> Option<&Substance> {
+        let r = reference.trim();
+        self.substance(r)
+            .or_else(|| self.by_name(r))
+            .or_else(|| r.parse::<CasNumber>().ok().and_then(|c| self.by_cas(&c)))
+    }
+
+    /// Apply one change, validated; nothing changes when it is refused. Past versions
+    /// are kept, so questions about earlier dates answer as before.
+    pub fn apply(&mut self, c: &Change) -> Result<(), String> {
+        if c.source.trim().is_empty() {
+            return Err("a change needs its source (legal instrument or announcement)".into());
+        }
+        if c.action == ChangeAction::AddSubstance {
+            return self.add_substance(c);
+        }
+        let sub = self
+            .resolve(&c.substance)
+            .ok_or_else(|| {
+                format!(
+                    "unknown substance '{}' (add it first with add_substance)",
+                    c.substance
+                )
+            })?
+            .id
+            .clone();
+        if self.list(&c.list_id).is_none() {
+            return Err(format!("unknown list id '{}'", c.list_id));
+        }
+        let current = self.listings.iter().position(|l| {
+            l.substance == sub
+                && l.list_id == c.list_id
+                && l.in_force_on(c.effective) != InForce::No
+        });
+        let new_version = |category: String| Listing {
+            substance: sub.clone(),
+            list_id: c.list_id.clone(),
+            category,
+            effective_from: Some(c.effective),
+            effective_until: None,
+            date_precision: "day".into(),
+            salts_covered: true,
+            unconfirmed: c.unconfirmed,
+            note: c.note.clone(),
+            source: c.source.clone(),
+        };
+        match c.action {
+            ChangeAction::Add => {
+                if c.category.trim().is_empty() {
+                    return Err("add needs a category".into());
+                }
+                let l = new_version(c.category.clone());
+                self.check_listing(&l)?;
+                self.listings.push(l);
+            }
+            ChangeAction::Withdraw | ChangeAction::Amend => {
+                let i = current
+                    .ok_or_else(|| format!("'{sub}' is not on {} on {}", c.list_id, c.effective))?;
+                if self.listings[i]
+                    .effective_from
+                    .is_some_and(|f| f >= c.effective)
+                {
+                    return Err(format!(
+                        "the version in force starts on or after {}; change a later date",
+                        c.effective
+                    ));
+                }
+                if self.listings.iter().any(|l| {
+                    l.substance == sub
+                        && l.list_id == c.list_id
+                        && l.effective_from.is_some_and(|f| f > c.effective)
+                }) {
+                    return Err(format!(
+                        "a later version of '{sub}' on {} exists; changes must come in date order",
+                        c.list_id
+                    ));
+                }
+                let mut amended = None;
+                if c.action == ChangeAction::Amend {
+                    let category = if c.category.trim().is_empty() {
+                        self.listings[i].category.clone()
+                    } else {
+                        c.category.clone()
+                    };
+                    let mut v = new_version(category);
+                    v.salts_covered = self.listings[i].salts_covered;
+                    amended = Some(v);
+                }
+                self.listings[i].effective_until = Some(c.effective);
+                if let Some(v) = amended {
+                    self.listings.push(v);
+                }
+            }
+            ChangeAction::AddSubstance => unreachable!("handled above"),
+        }
+        Ok(())
+    }
+
+    fn add_substance(&mut self, c: &Change) -> Result<(), String> {
+        let id = c.substance.trim();
+        if id.is_empty() || c.name.trim().is_empty() {
+            return Err("add_substance needs an id (substance column) and a name".into());
+        }
+        if self.substance(id).is_some() {
+            return Err(format!("substance id '{id}' already exists"));
+        }
+        let cas = if c.cas.trim().is_empty() {
+            None
+        } else {
+            let n: CasNumber = c
+                .cas
+                .parse()
+                .map_err(|e: crate::cas::CasError| e.to_string())?;
+            if self.by_cas(&n).is_some() {
+                return Err(format!("CAS {n} is already on file"));
+            }
+            Some(n)
+        };
+        let (smiles_opt, key) = if c.smiles.trim().is_empty() {
+            (None, None)
+        } else {
+            let mol = smiles::parse(c.smiles.trim()).map_err(|e| format!("SMILES: {e}"))?;
+            if let Some(p) = chem::standardise::standardise(&mol) {
+                self.formulas.insert(chem::formula::formula(&p.parent));
+            }
+            (Some(c.smiles.trim().to_string()), parent_key(&mol))
+        };
+        let idx = self.substances.len();
+        let synonyms: Vec<String> = c
+            .synonyms
+            .split(';')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect();
+        for n in std::iter::once(&c.name).chain(synonyms.iter()) {
+            self.by_name.entry(normalise(n)).or_insert(idx);
+        }
+        if let Some(n) = &cas {
+            self.by_cas.insert(n.to_string(), idx);
+        }
+        if let Some(k) = &key {
+            self.by_key.entry(k.clone()).or_default().push(idx);
+        }
+        self.substances.push(Substance {
+            id: id.to_string(),
+            name: c.name.trim().to_string(),
+            synonyms,
+            cas,
+            smiles: smiles_opt,
+            parent_key: key,
+            inchikey: None,
+            unconfirmed: if c.unconfirmed {
+                "yes".into()
+            } else {
+                String::new()
+            },
+            source: c.source.clone(),
+        });
+        Ok(())
+    }
+
+    /// Apply a CSV of changes (columns as [`Change`]) in order; the first refused row
+    /// stops with its row number and nothing of the file is applied.
+    pub fn apply_csv(&mut self, text: &str) -> Result<usize, CatalogueError> {
+        let mut staged = self.clone();
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let mut n = 0;
+        for (i, row) in r.deserialize::<Change>().enumerate() {
+            let err = |message: String| CatalogueError::Row {
+                file: "changes",
+                row: i + 1,
+                message,
+            };
+            let change = row.map_err(|e| err(e.to_string()))?;
+            staged.apply(&change).map_err(err)?;
+            n += 1;
+        }
+        *self = staged;
+        Ok(n)
+    }
+
+    /// What changed after `from` up to and including `to`.
+    pub fn diff(&self, from: NaiveDate, to: NaiveDate) -> Vec<Difference> {
+        let in_window = |d: Option<NaiveDate>| d.is_some_and(|d| d > from && d <= to);
+        let name = |id: &str| {
+            self.substance(id)
+                .map_or(id.to_string(), |s| s.name.clone())
+        };
+        let mut out = Vec::new();
+        for l in &self.listings {
+            if in_window(l.effective_from) {
+                let previous = self.listings.iter().find(|p| {
+                    p.substance == l.substance
+                        && p.list_id == l.list_id
+                        && p.effective_until == l.effective_from
+                });
+                out.push(Difference {
+                    date: l.effective_from.unwrap_or(from),
+                    kind: if previous.is_some() {
+                        "amended"
+                    } else {
+                        "added"
+                    }
+                    .into(),
+                    substance: name(&l.substance),
+                    list_id: l.list_id.clone(),
+                    category: l.category.clone(),
+                    previous_category: previous.map(|p| p.category.clone()),
+                    unconfirmed: l.unconfirmed,
+                    source: l.source.clone(),
+                });
+            }
+            if in_window(l.effective_until) {
+                let successor = self.listings.iter().any(|n| {
+                    n.substance == l.substance
+                        && n.list_id == l.list_id
+                        && n.effective_from == l.effective_until
+                });
+                if !successor {
+                    out.push(Difference {
+                        date: l.effective_until.unwrap_or(to),
+                        kind: "withdrawn".into(),
+                        substance: name(&l.substance),
+                        list_id: l.list_id.clone(),
+                        category: l.category.clone(),
+                        previous_category: None,
+                        unconfirmed: l.unconfirmed,
+                        source: l.source.clone(),
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| {
+            (a.date, &a.list_id, &a.substance).cmp(&(b.date, &b.list_id, &b.substance))
+        });
+        out
     }
 }
 

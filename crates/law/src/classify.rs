@@ -221,6 +221,11 @@ impl Classifier {
         &self.catalogue
     }
 
+    /// Apply a CSV of catalogue changes (all or nothing); returns how many.
+    pub fn apply_changes_csv(&mut self, text: &str) -> Result<usize, CatalogueError> {
+        self.catalogue.apply_csv(text)
+    }
+
     /// The generic definitions.
     pub fn definitions(&self) -> &[Definition] {
         &self.definitions
