@@ -47,17 +47,7 @@ pub fn formula(mol: &Molecule) -> String {
         put(&mut out, e, n);
     }
     let charge: i32 = mol.atoms().iter().map(|a| a.charge as i32).sum();
-    match charge {
-        0 => {}
-        1 => out.push('+'),
-        -1 => out.push('-'),
-        q if q > 0 => {
-            let _ = write!(out, "+{q}");
-        }
-        q => {
-            let _ = write!(out, "{q}");
-        }
-    }
+    push_charge(&mut out, charge);
     out
 }
 
@@ -76,4 +66,16 @@ pub fn molecular_weight(mol: &Molecule) -> f64 {
             m + a.hydrogens as f64 * h
         })
         .sum()
+}
+
+/// Append a charge as SMILES and formulas write it: `+`, `-`, `+2`, `-2` (nothing for 0).
+pub(crate) fn push_charge(out: &mut String, charge: i32) {
+    match charge {
+        0 => {}
+        1 => out.push('+'),
+        -1 => out.push('-'),
+        q => {
+            let _ = write!(out, "{q:+}");
+        }
+    }
 }

@@ -408,17 +408,7 @@ impl<'a> Writer<'a> {
                 let _ = write!(out, "H{h}");
             }
         }
-        match atom.charge {
-            0 => {}
-            1 => out.push('+'),
-            -1 => out.push('-'),
-            q if q > 0 => {
-                let _ = write!(out, "+{q}");
-            }
-            q => {
-                let _ = write!(out, "-{}", -q);
-            }
-        }
+        crate::formula::push_charge(out, atom.charge as i32);
         if atom.atom_class != 0 {
             let _ = write!(out, ":{}", atom.atom_class);
         }
