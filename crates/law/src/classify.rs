@@ -206,6 +206,13 @@ struct DefinitionFile {
 }
 
 impl Classifier {
+    /// A classifier with the shipped definitions and another catalogue.
+    pub fn with_catalogue(catalogue: Catalogue) -> Result<Classifier, LoadError> {
+        let mut c = Classifier::builtin()?;
+        c.catalogue = catalogue;
+        Ok(c)
+    }
+
     /// The classifier with the data shipped in `data/`.
     pub fn builtin() -> Result<Classifier, LoadError> {
         let file: DefinitionFile = serde_json::from_str(DEFINITIONS_JSON)
@@ -327,7 +334,7 @@ impl Classifier {
                     other_listings: Vec::new(),
                     notes: vec!["no structure on file: generic definitions not applied".into()],
                 };
-                self.attach_listings(&mut c, &[(s, matched_by)], date);
+                self.attach_listings(&mut c, &[(s, matched_by)], date, false);
                 Ok(c)
             }
         }
@@ -459,7 +466,9 @@ impl Classifier {
                 matched.push((s, "structure"));
             }
         }
-        self.attach_listings(&mut c, &matched, date);
+        // A salt form: another component was removed or a charge neutralised.
+        let salt_form = std.removed_components > 0 || !std.neutralised.is_empty();
+        self.attach_listings(&mut c, &matched, date, salt_form);
         c
     }
 
@@ -468,9 +477,17 @@ impl Classifier {
         c: &mut Classification,
         matched: &[(&Substance, &str)],
         date: NaiveDate,
+        salt_form: bool,
     ) {
         for (s, by) in matched {
             for (l, list, in_force) in self.catalogue.listings_on(&s.id, date) {
+                if salt_form && !l.salts_covered {
+                    c.notes.push(format!(
+                        "{} on {}: this entry does not cover salts, and the input is a salt form",
+                        s.name, list.name
+                    ));
+                    continue;
+                }
                 let mut note = l.note.clone();
                 if in_force == crate::catalogue::InForce::DateUnknown {
                     note = format!("effective date unknown; treated as in force. {note}");

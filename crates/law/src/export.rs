@@ -219,6 +219,8 @@ struct Resolved {
     molecule: Option<Molecule>,
     /// Mass of the parent free base per mass of the form declared.
     base_ratio: f64,
+    /// Declared as a salt (a counter-ion or charge was removed).
+    salt_form: bool,
     known: bool,
 }
 
@@ -277,12 +279,16 @@ impl ExportChecker {
                     }
                     None => (1.0, Vec::new()),
                 };
+                let salt_form = std
+                    .as_ref()
+                    .is_some_and(|s| s.removed_components > 0 || !s.neutralised.is_empty());
                 Ok(Resolved {
                     name,
                     known: true,
                     substance_ids: ids,
                     molecule: Some(*molecule),
                     base_ratio: ratio.min(1.0),
+                    salt_form,
                 })
             }
             Ok(q @ (Query::Cas(_) | Query::Name(_))) => {
@@ -301,6 +307,7 @@ impl ExportChecker {
                             .and_then(|x| chem::smiles::parse(x).ok()),
                         base_ratio: 1.0,
                         known: true,
+                        salt_form: false,
                     },
                     None => unknown(text),
                 })
@@ -336,6 +343,7 @@ impl ExportChecker {
                     molecule: Some(mol),
                     base_ratio: mb / (mb + mc),
                     known: true,
+                    salt_form: true,
                 });
             }
         }
@@ -415,6 +423,10 @@ impl ExportChecker {
             for id in &res.substance_ids {
                 for (l, list, in_force) in cat.listings_on(id, date) {
                     if !regime.lists.contains(&l.list_id) {
+                        continue;
+                    }
+                    if res.salt_form && !l.salts_covered {
+                        warnings.push(format!("the entry on {} does not cover salts; the substance is declared as a salt", list.name));
                         continue;
                     }
                     if regime.destination_specific
@@ -593,6 +605,7 @@ fn unknown(text: &str) -> Resolved {
         molecule: None,
         base_ratio: 1.0,
         known: false,
+        salt_form: false,
     }
 }
 

@@ -192,3 +192,35 @@ fn changes_must_come_in_date_order() {
         ]
     );
 }
+
+#[test]
+fn salts_are_covered_only_where_the_list_says_so() {
+    let subs = "id,name,synonyms,cas,smiles,inchikey,unconfirmed,source\nb,Basic amine,,,CCN,,,s\n";
+    let lists = "list_id,jurisdiction,name,authority,instrument,destinations,incomplete,salts_covered,note,source\n\
+L1,CN,Salts covered,a,i,,,yes,,s\nL2,CN,Salts not covered,a,i,,,,,s\n";
+    let head = "substance,list_id,category,effective_from,effective_until,date_precision,salts_covered,unconfirmed,note,source\n";
+    let listings = format!(
+        "{head}b,L1,Class II,2020-01-01,,day,yes,,,s\nb,L2,Class III,2020-01-01,,day,,,,s\n"
+    );
+    let cat = Catalogue::from_csv(subs, lists, &listings).expect("catalogue");
+    let c = Classifier::with_catalogue(cat).expect("classifier");
+    let lists_for = |smi: &str| -> Vec<String> {
+        let q = c.understand(smi).expect("smiles");
+        let r = c
+            .classify(&q, law::Jurisdictions::All, d("2026-01-01"))
+            .expect("classify");
+        let cn = r
+            .verdicts
+            .iter()
+            .find(|v| v.jurisdiction == "CN")
+            .expect("CN");
+        cn.listings.iter().map(|l| l.list_id.clone()).collect()
+    };
+    assert_eq!(lists_for("CCN"), ["L1", "L2"]);
+    assert_eq!(
+        lists_for("CCN.Cl"),
+        ["L1"],
+        "the hydrochloride is covered only where salts are"
+    );
+    assert_eq!(lists_for("CC[NH3+].[Cl-]"), ["L1"]);
+}
