@@ -1,0 +1,203 @@
+//! Customs: a declaration is released against a valid permit whose parties, substance
+//! and quantity match; otherwise it is held, with every reason.
+
+use crate::permit::{status, PermitStatus, SignedPermit};
+use chrono::NaiveDate;
+use ed25519_dalek::VerifyingKey;
+use serde::{Deserialize, Serialize};
+
+/// A customs declaration for an export.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Declaration {
+    /// Permit number quoted.
+    pub permit_number: String,
+    /// Exporter name.
+    pub exporter: String,
+    /// Importer name.
+    pub importer: String,
+    /// Substance declared.
+    pub substance: String,
+    /// Quantity declared, kg of base.
+    pub quantity_kg: f64,
+    /// Destination country.
+    pub destination: String,
+    /// Date of the declaration.
+    pub date: NaiveDate,
+}
+
+/// What customs does.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum CustomsOutcome {
+    /// Release and draw this much down from the permit.
+    Release {
+        /// kg drawn down.
+        draw_down_kg: f64,
+    },
+    /// Hold the goods.
+    Hold {
+        /// Every reason found.
+        reasons: Vec<String>,
+    },
+}
+
+fn same(a: &str, b: &str) -> bool {
+    let n = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    n(a) == n(b)
+}
+
+/// Check a declaration against a signed permit and its use so far.
+pub fn check(
+    d: &Declaration,
+    permit: &SignedPermit,
+    trusted: &VerifyingKey,
+    drawn_kg: f64,
+    revoked: bool,
+    shipped: bool,
+) -> CustomsOutcome {
+    let mut reasons = Vec::new();
+    let p = &permit.permit;
+    if let Err(e) = permit.verify(trusted) {
+        reasons.push(format!("permit signature: {e}"));
+    }
+    if d.permit_number != p.number {
+        reasons.push(format!(
+            "declaration quotes permit {}, not {}",
+            d.permit_number, p.number
+        ));
+    }
+    match status(p, d.date, drawn_kg, revoked, shipped) {
+        PermitStatus::Valid { remaining_kg } => {
+            if d.quantity_kg > remaining_kg + 1e-9 {
+                reasons.push(format!(
+                    "declared {} kg exceeds the {} kg remaining on the permit",
+                    d.quantity_kg, remaining_kg
+                ));
+            }
+        }
+        other => reasons.push(format!("permit is not valid on {}: {:?}", d.date, other)),
+    }
+    if !same(&d.exporter, &p.exporter.name) {
+        reasons.push(format!(
+            "exporter '{}' differs from the permit's '{}'",
+            d.exporter, p.exporter.name
+        ));
+    }
+    if !same(&d.importer, &p.importer.name) {
+        reasons.push(format!(
+            "importer '{}' differs from the permit's '{}'",
+            d.importer, p.importer.name
+        ));
+    }
+    if !same(&d.substance, &p.substance) {
+        reasons.push(format!(
+            "substance '{}' differs from the permit's '{}'",
+            d.substance, p.substance
+        ));
+    }
+    if !d.destination.eq_ignore_ascii_case(&p.destination) {
+        reasons.push(format!(
+            "destination {} differs from the permit's {}",
+            d.destination, p.destination
+        ));
+    }
+    if d.quantity_kg <= 0.0 || !d.quantity_kg.is_finite() {
+        reasons.push("declared quantity must be positive".into());
+    }
+    if reasons.is_empty() {
+        CustomsOutcome::Release {
+            draw_down_kg: d.quantity_kg,
+        }
+    } else {
+        CustomsOutcome::Hold { reasons }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::permit::{Party, Permit};
+    use ed25519_dalek::SigningKey;
+
+    fn setup() -> (SignedPermit, SigningKey, Declaration) {
+        let key = SigningKey::from_bytes(&[3u8; 32]);
+        let party = |n: &str, c: &str| Party {
+            name: n.into(),
+            address: "x".into(),
+            country: c.into(),
+        };
+        let permit = Permit {
+            number: "P-1".into(),
+            exporter: party("Exporter Co", "CN"),
+            importer: party("Importer SA", "MX"),
+            consignee: party("Importer SA", "MX"),
+            substance: "NPP".into(),
+            quantity_kg: 25.0,
+            destination: "MX".into(),
+            valid_from: NaiveDate::from_ymd_opt(2026, 1, 1).expect("d"),
+            valid_until: NaiveDate::from_ymd_opt(2026, 12, 31).expect("d"),
+            issuer: "MOFCOM".into(),
+        }
+        .sign(&key);
+        let decl = Declaration {
+            permit_number: "P-1".into(),
+            exporter: "exporter  co".into(),
+            importer: "Importer SA".into(),
+            substance: "NPP".into(),
+            quantity_kg: 25.0,
+            destination: "mx".into(),
+            date: NaiveDate::from_ymd_opt(2026, 5, 1).expect("d"),
+        };
+        (permit, key, decl)
+    }
+
+    #[test]
+    fn release_when_everything_matches() {
+        let (p, k, d) = setup();
+        assert_eq!(
+            check(&d, &p, &k.verifying_key(), 0.0, false, false),
+            CustomsOutcome::Release { draw_down_kg: 25.0 }
+        );
+    }
+
+    #[test]
+    fn hold_lists_every_reason() {
+        let (p, k, mut d) = setup();
+        d.quantity_kg = 30.0;
+        d.importer = "Someone Else".into();
+        d.destination = "US".into();
+        let CustomsOutcome::Hold { reasons } = check(&d, &p, &k.verifying_key(), 0.0, false, false)
+        else {
+            panic!("must hold")
+        };
+        assert_eq!(reasons.len(), 3, "{reasons:?}");
+        let (p, k, d) = setup();
+        assert!(
+            matches!(
+                check(&d, &p, &k.verifying_key(), 0.0, false, true),
+                CustomsOutcome::Hold { .. }
+            ),
+            "single shipment already made"
+        );
+        assert!(
+            matches!(
+                check(&d, &p, &k.verifying_key(), 0.0, true, false),
+                CustomsOutcome::Hold { .. }
+            ),
+            "revoked"
+        );
+        let mut forged = p.clone();
+        forged.permit.quantity_kg = 1000.0;
+        let CustomsOutcome::Hold { reasons } =
+            check(&d, &forged, &k.verifying_key(), 0.0, false, false)
+        else {
+            panic!("forged permit must hold")
+        };
+        assert!(reasons[0].contains("signature"), "{reasons:?}");
+    }
+}

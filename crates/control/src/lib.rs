@@ -1,0 +1,18 @@
+//! # control: the export-licence workflow as plain types and state machines
+//!
+//! An export application moves from submission through review, international
+//! verification (pre-export notification) and decision to a permit; customs checks a
+//! declaration against that permit; every change is recorded in an append-only audit
+//! hash chain. Pure: no I/O, no clocks (times are passed in), no storage, no HTTP.
+
+pub mod application;
+pub mod audit;
+pub mod customs;
+pub mod permit;
+
+pub use application::{
+    Action, Application, Decision, ImporterReply, RiskLevel, SilenceRule, State, WorkflowError,
+};
+pub use audit::{AuditEntry, ChainBreak};
+pub use customs::{CustomsOutcome, Declaration};
+pub use permit::{Permit, PermitStatus, SignedPermit};
