@@ -1,0 +1,206 @@
+//! The storage layer against both real databases: SQLite (a temp file) and PostgreSQL
+//! (a fresh database per test on the server at FENTGUARD_TEST_PG, default
+//! postgres://postgres@127.0.0.1:5432/test). PostgreSQL must be running: CI starts it.
+
+use chrono::{TimeZone, Utc};
+use store::{ApplicationRow, Store, StoreError};
+
+fn pg_admin_url() -> String {
+    std::env::var("FENTGUARD_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A fresh PostgreSQL database for one test.
+async fn fresh_pg(name: &str) -> String {
+    sqlx::any::install_default_drivers();
+    let admin = pg_admin_url();
+    let db = format!("fg_{}_{}", name, std::process::id());
+    let pool = sqlx::AnyPool::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is needed for this test: {e}"));
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {db}"))
+        .execute(&pool)
+        .await
+        .expect("drop");
+    sqlx::query(&format!("CREATE DATABASE {db}"))
+        .execute(&pool)
+        .await
+        .expect("create");
+    pool.close().await;
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_string())
+        .expect("url");
+    format!("{base}/{db}")
+}
+
+fn sqlite_url(dir: &tempfile::TempDir, name: &str) -> String {
+    format!(
+        "sqlite://{}",
+        dir.path().join(format!("{name}.db")).display()
+    )
+}
+
+fn at(s: i64) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+        .single()
+        .expect("t")
+        + chrono::Duration::seconds(s)
+}
+
+async fn audit_chain_detects_tampering(url: &str) {
+    let s = Store::connect(url).await.expect("connect");
+    for i in 0..4 {
+        s.append_audit(
+            at(i),
+            "officer-1",
+            "application.decide",
+            &format!("application/{i}"),
+            serde_json::Value::Null,
+            serde_json::json!({"i": i}),
+        )
+        .await
+        .expect("append");
+    }
+    assert_eq!(s.verify_audit().await.expect("read"), Ok(4));
+    // connecting again (a restart) migrates nothing and keeps the chain
+    let s2 = Store::connect(url).await.expect("reconnect");
+    assert_eq!(s2.verify_audit().await.expect("read"), Ok(4));
+    // an edit made behind the application's back
+    sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
+        .execute(&raw(url).await)
+        .await
+        .expect("tamper");
+    assert_eq!(s.verify_audit().await.expect("read").unwrap_err().seq, 2);
+    sqlx::query("UPDATE audit_log SET actor = 'officer-1' WHERE seq = 2")
+        .execute(&raw(url).await)
+        .await
+        .expect("restore");
+    sqlx::query("DELETE FROM audit_log WHERE seq = 3")
+        .execute(&raw(url).await)
+        .await
+        .expect("delete");
+    assert_eq!(s.verify_audit().await.expect("read").unwrap_err().seq, 3);
+}
+
+async fn raw(url: &str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyPool::connect(url).await.expect("raw connect")
+}
+
+async fn concurrent_writers_never_fork_the_chain(url: &str) {
+    // two pools stand in for two server processes
+    let a = Store::connect(url).await.expect("a");
+    let b = Store::connect(url).await.expect("b");
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let s = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            s.append_audit(
+                at(i),
+                &format!("user-{}", i % 2),
+                "x",
+                "y",
+                serde_json::Value::Null,
+                serde_json::json!(i),
+            )
+            .await
+        }));
+    }
+    for t in tasks {
+        t.await.expect("join").expect("append");
+    }
+    assert_eq!(a.verify_audit().await.expect("read"), Ok(60));
+}
+
+async fn applications_use_optimistic_concurrency(url: &str) {
+    let s = Store::connect(url).await.expect("connect");
+    let row = ApplicationRow {
+        id: "app-1".into(),
+        owner_org: "org-exporter".into(),
+        state: "draft".into(),
+        version: 1,
+        body: serde_json::json!({"substance": "NPP"}),
+    };
+    s.insert_application(&row, at(0)).await.expect("insert");
+    assert!(
+        matches!(
+            s.insert_application(&row, at(0)).await,
+            Err(StoreError::Db { .. })
+        ),
+        "duplicate id"
+    );
+    let v = s
+        .update_application(
+            "app-1",
+            1,
+            "under_review",
+            &serde_json::json!({"substance": "NPP", "risk": "low"}),
+            at(1),
+        )
+        .await
+        .expect("update");
+    assert_eq!(v, 2);
+    assert!(matches!(
+        s.update_application("app-1", 1, "approved", &serde_json::json!({}), at(2))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        s.update_application("nope", 1, "approved", &serde_json::json!({}), at(2))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let got = s
+        .get_application("app-1")
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(
+        (got.state.as_str(), got.version, got.body["risk"].as_str()),
+        ("under_review", 2, Some("low"))
+    );
+}
+
+#[tokio::test]
+async fn sqlite_audit_chain() {
+    let dir = tempfile::tempdir().expect("tmp");
+    audit_chain_detects_tampering(&sqlite_url(&dir, "audit")).await;
+}
+
+#[tokio::test]
+async fn postgres_audit_chain() {
+    audit_chain_detects_tampering(&fresh_pg("audit").await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_concurrent_writers() {
+    let dir = tempfile::tempdir().expect("tmp");
+    concurrent_writers_never_fork_the_chain(&sqlite_url(&dir, "conc")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_concurrent_writers() {
+    concurrent_writers_never_fork_the_chain(&fresh_pg("conc").await).await;
+}
+
+#[tokio::test]
+async fn sqlite_applications() {
+    let dir = tempfile::tempdir().expect("tmp");
+    applications_use_optimistic_concurrency(&sqlite_url(&dir, "apps")).await;
+}
+
+#[tokio::test]
+async fn postgres_applications() {
+    applications_use_optimistic_concurrency(&fresh_pg("apps").await).await;
+}
+
+#[tokio::test]
+async fn bad_urls_are_clear_errors() {
+    let e = Store::connect("mysql://x").await.expect_err("unsupported");
+    assert!(e.to_string().contains("unsupported database URL"), "{e}");
+    let e = Store::connect("postgres://postgres@127.0.0.1:1/none")
+        .await
+        .expect_err("nothing listens there");
+    assert!(e.to_string().contains("connecting to the database"), "{e}");
+}
