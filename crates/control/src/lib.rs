@@ -15,4 +15,4 @@ pub use application::{
 };
 pub use audit::{AuditEntry, ChainBreak};
 pub use customs::{CustomsOutcome, Declaration};
-pub use permit::{Permit, PermitStatus, SignedPermit};
+pub use permit::{Party, Permit, PermitStatus, SignedPermit};

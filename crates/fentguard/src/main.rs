@@ -6,6 +6,7 @@ mod classify_cmd;
 mod export_cmd;
 mod records;
 mod screen_cmd;
+mod serve_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -91,6 +92,25 @@ enum Command {
     /// The catalogue: what changed between two dates, or check a changes file.
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
+    /// Run the HTTP server (SQLite by default, created on first start).
+    Serve {
+        /// Database URL: sqlite://FILE or postgres://...
+        #[arg(long, default_value = "sqlite://fentguard.db", env = "FENTGUARD_DB")]
+        db: String,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "FENTGUARD_LISTEN")]
+        listen: String,
+        /// The permit-signing key (Ed25519, hex); created on first start.
+        #[arg(
+            long,
+            default_value = "fentguard-signing.key",
+            env = "FENTGUARD_SIGNING_KEY"
+        )]
+        key: PathBuf,
+    },
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Screen a large file (.smi, .csv with a SMILES column, .sdf; optionally .gz).
     Screen {
         /// The file to screen.
@@ -122,6 +142,16 @@ fn today() -> law::NaiveDate {
 fn parse_date(s: &str) -> Result<law::NaiveDate, String> {
     law::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|e| format!("'{s}' is not a date (YYYY-MM-DD): {e}"))
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the audit hash chain: any edit or deletion is found and located.
+    Verify {
+        /// Database URL: sqlite://FILE or postgres://...
+        #[arg(long, default_value = "sqlite://fentguard.db", env = "FENTGUARD_DB")]
+        db: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -183,6 +213,8 @@ fn main() -> ExitCode {
             from,
             json: format == ClassifyFormat::Json,
         }),
+        Command::Serve { db, listen, key } => serve_cmd::serve(&db, &listen, &key),
+        Command::Audit(AuditCommand::Verify { db }) => serve_cmd::audit_verify(&db),
         Command::Catalogue(CatalogueCommand::Diff { from, to, format }) => {
             catalogue_cmd::diff(changes.as_deref(), from, to, format == ClassifyFormat::Json)
         }

@@ -295,3 +295,57 @@ fn catalogue_diff_and_changes_file() {
         "{err}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn serve_starts_on_sqlite_answers_and_stops_on_sigterm() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().expect("tmp");
+    // a free port
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let db = format!("sqlite://{}", dir.path().join("fg.db").display());
+    let key = dir.path().join("signing.key");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fentguard"))
+        .args([
+            "serve",
+            "--db",
+            &db,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--key",
+            key.to_str().expect("p"),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    let mut body = String::new();
+    for _ in 0..100 {
+        if let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .expect("write");
+            c.read_to_string(&mut body).expect("read");
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(body.contains("\"database\":\"sqlite\""), "{body}");
+    assert!(
+        key.exists() && dir.path().join("fg.db").exists(),
+        "created on first start"
+    );
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill")
+        .success());
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+    let (code, out, err) = fentguard(&["audit", "verify", "--db", &db], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("audit chain valid: 0 entries"), "{out}");
+}

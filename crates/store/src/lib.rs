@@ -61,6 +61,19 @@ pub struct Store {
     postgres: bool,
 }
 
+/// A stored permit and its use.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PermitRecord {
+    /// The signed permit.
+    pub signed: control::SignedPermit,
+    /// kg drawn down by customs releases.
+    pub drawn_kg: f64,
+    /// Revoked by the authority.
+    pub revoked: bool,
+    /// The single shipment was made.
+    pub shipped: bool,
+}
+
 /// A stored application row.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApplicationRow {
@@ -275,6 +288,64 @@ impl Store {
         .transpose()
     }
 
+    /// Check the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db("checking the database"))?;
+        Ok(())
+    }
+
+    /// Store an issued permit.
+    pub async fn insert_permit(
+        &self,
+        permit: &control::SignedPermit,
+        application_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(permit).map_err(|e| StoreError::Corrupt {
+            what: "permit",
+            detail: e.to_string(),
+        })?;
+        sqlx::query("INSERT INTO permits (number, application_id, signed_json, drawn_kg, revoked, shipped, issued_at) VALUES ($1, $2, $3, 0.0, 0, 0, $4)")
+            .bind(&permit.permit.number)
+            .bind(application_id)
+            .bind(json)
+            .bind(now.to_rfc3339())
+            .execute(&self.pool)
+            .await
+            .map_err(db("storing the permit"))?;
+        Ok(())
+    }
+
+    /// A permit and its use: (signed permit, kg drawn down, revoked, shipped).
+    pub async fn get_permit(&self, number: &str) -> Result<Option<PermitRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT signed_json, drawn_kg, revoked, shipped FROM permits WHERE number = $1",
+        )
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db("reading the permit"))?;
+        row.map(|r| {
+            let json: String = r.try_get("signed_json").map_err(db("reading the permit"))?;
+            let flag = |c: &str| -> Result<bool, StoreError> {
+                Ok(r.try_get::<i32, _>(c).map_err(db("reading the permit"))? != 0)
+            };
+            Ok(PermitRecord {
+                signed: serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
+                    what: "permit",
+                    detail: e.to_string(),
+                })?,
+                drawn_kg: r.try_get("drawn_kg").map_err(db("reading the permit"))?,
+                revoked: flag("revoked")?,
+                shipped: flag("shipped")?,
+            })
+        })
+        .transpose()
+    }
+
     /// Close the pool (graceful shutdown).
     pub async fn close(&self) {
         self.pool.close().await;
@@ -310,4 +381,36 @@ fn audit_from_row(r: &AnyRow) -> Result<AuditEntry, StoreError> {
         prev_hash: get("prev_hash")?,
         hash: get("hash")?,
     })
+}
+
+/// Test support: a fresh PostgreSQL database per test on the server named by
+/// `FENTGUARD_TEST_PG` (default `postgres://postgres@127.0.0.1:5432/test`).
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
+    /// Create (or recreate) database `fg_<name>_<pid>` and return its URL. Panics with a
+    /// clear message when PostgreSQL is not reachable: the tests need it.
+    pub async fn fresh_postgres(name: &str) -> String {
+        sqlx::any::install_default_drivers();
+        let admin = std::env::var("FENTGUARD_TEST_PG")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let db = format!("fg_{}_{}", name, std::process::id());
+        let pool = sqlx::AnyPool::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is needed for this test: {e}"));
+        for stmt in [
+            format!("DROP DATABASE IF EXISTS {db}"),
+            format!("CREATE DATABASE {db}"),
+        ] {
+            sqlx::query(&stmt)
+                .execute(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("{stmt}: {e}"));
+        }
+        pool.close().await;
+        let base = admin
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_string())
+            .unwrap_or(admin.clone());
+        format!("{base}/{db}")
+    }
 }

@@ -1,37 +1,12 @@
 //! The storage layer against both real databases: SQLite (a temp file) and PostgreSQL
-//! (a fresh database per test on the server at FENTGUARD_TEST_PG, default
-//! postgres://postgres@127.0.0.1:5432/test). PostgreSQL must be running: CI starts it.
+//! (a fresh database per test, `store::testing::fresh_postgres`). PostgreSQL must be
+//! running: CI starts it.
 
 use chrono::{TimeZone, Utc};
 use store::{ApplicationRow, Store, StoreError};
 
-fn pg_admin_url() -> String {
-    std::env::var("FENTGUARD_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-/// A fresh PostgreSQL database for one test.
 async fn fresh_pg(name: &str) -> String {
-    sqlx::any::install_default_drivers();
-    let admin = pg_admin_url();
-    let db = format!("fg_{}_{}", name, std::process::id());
-    let pool = sqlx::AnyPool::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is needed for this test: {e}"));
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {db}"))
-        .execute(&pool)
-        .await
-        .expect("drop");
-    sqlx::query(&format!("CREATE DATABASE {db}"))
-        .execute(&pool)
-        .await
-        .expect("create");
-    pool.close().await;
-    let base = admin
-        .rsplit_once('/')
-        .map(|(b, _)| b.to_string())
-        .expect("url");
-    format!("{base}/{db}")
+    store::testing::fresh_postgres(name).await
 }
 
 fn sqlite_url(dir: &tempfile::TempDir, name: &str) -> String {

@@ -1,0 +1,105 @@
+//! `fentguard serve` and `fentguard audit verify`: wiring the server to a database, a
+//! signing key and the process's signals.
+
+use anyhow::{bail, Context, Result};
+use ed25519_dalek::SigningKey;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Load the signing key, or create one (readable by the owner only) on first start.
+fn signing_key(path: &Path) -> Result<SigningKey> {
+    if path.exists() {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let bytes: [u8; 32] = hex::decode(text.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .with_context(|| {
+                format!(
+                    "{}: expected 64 hex characters (an Ed25519 secret key)",
+                    path.display()
+                )
+            })?;
+        return Ok(SigningKey::from_bytes(&bytes));
+    }
+    let mut seed = [0u8; 32];
+    getrandom::getrandom(&mut seed).context("no system randomness for a new signing key")?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    std::io::Write::write_all(&mut f, hex::encode(seed).as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    tracing::info!(path = %path.display(), "created a new permit-signing key");
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+pub fn serve(db: &str, listen: &str, key: &Path) -> Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let key = signing_key(key)?;
+    runtime()?.block_on(async {
+        let store = store::Store::connect(db).await.with_context(|| format!("opening {db}"))?;
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+        tracing::info!(%listen, database = if store.is_postgres() { "postgres" } else { "sqlite" }, "FentGuard serving");
+        let state = server::AppState {
+            store,
+            signing_key: Arc::new(key),
+        };
+        server::serve(listener, state, shutdown_signal()).await.context("serving")?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn audit_verify(db: &str) -> Result<ExitCode> {
+    runtime()?.block_on(async {
+        let store = store::Store::connect(db)
+            .await
+            .with_context(|| format!("opening {db}"))?;
+        match store.verify_audit().await? {
+            Ok(n) => {
+                println!("audit chain valid: {n} entries");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(b) => bail!("{b}"),
+        }
+    })
+}

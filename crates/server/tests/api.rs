@@ -1,0 +1,194 @@
+//! The HTTP API on both databases: health, public permit verification, audit
+//! verification, problem responses; and a real server on a random loopback port with
+//! graceful shutdown.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::{NaiveDate, Utc};
+use control::{Party, Permit};
+use ed25519_dalek::SigningKey;
+use server::{router, AppState};
+use std::sync::Arc;
+use store::Store;
+use tower::ServiceExt;
+
+async fn state(url: &str) -> AppState {
+    AppState {
+        store: Store::connect(url).await.expect("connect"),
+        signing_key: Arc::new(SigningKey::from_bytes(&[42u8; 32])),
+    }
+}
+
+async fn get(s: &AppState, uri: &str) -> (StatusCode, String, serde_json::Value) {
+    let res = router(s.clone())
+        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
+        .await
+        .expect("response");
+    let status = res.status();
+    let ctype = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    (
+        status,
+        ctype,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+fn permit(valid_until: NaiveDate) -> Permit {
+    let p = |n: &str, c: &str| Party {
+        name: n.into(),
+        address: "1 Road".into(),
+        country: c.into(),
+    };
+    Permit {
+        number: "CN-EXP-2026-000042".into(),
+        exporter: p("Exporter Co", "CN"),
+        importer: p("Importer SA", "MX"),
+        consignee: p("Importer SA", "MX"),
+        substance: "N-Phenethyl-4-piperidone".into(),
+        quantity_kg: 25.0,
+        destination: "MX".into(),
+        valid_from: NaiveDate::from_ymd_opt(2020, 1, 1).expect("d"),
+        valid_until,
+        issuer: "Ministry of Commerce".into(),
+    }
+}
+
+async fn api_on(url: &str) {
+    let s = state(url).await;
+    let (st, _, body) = get(&s, "/healthz").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(body["status"], "ok");
+    assert_eq!(
+        body["database"],
+        if url.starts_with("postgres") {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+    );
+
+    // unknown endpoint and unknown permit: problem+json, not an HTML page
+    let (st, ctype, body) = get(&s, "/api/v1/nothing").await;
+    assert_eq!(
+        (st, ctype.as_str()),
+        (StatusCode::NOT_FOUND, "application/problem+json")
+    );
+    assert_eq!(body["status"], 404);
+    let (st, ctype, body) = get(&s, "/api/v1/permits/NOPE-1/verify").await;
+    assert_eq!(
+        (st, ctype.as_str()),
+        (StatusCode::NOT_FOUND, "application/problem+json")
+    );
+    assert!(body["detail"].as_str().unwrap_or("").contains("NOPE-1"));
+
+    // a valid permit, verified without login; then a tampered one
+    let signed = permit(NaiveDate::from_ymd_opt(2099, 12, 31).expect("d")).sign(&s.signing_key);
+    s.store
+        .insert_permit(&signed, "app-1", Utc::now())
+        .await
+        .expect("permit");
+    let (st, _, body) = get(&s, "/api/v1/permits/CN-EXP-2026-000042/verify").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        (
+            body["status"].as_str(),
+            body["remaining_kg"].as_f64(),
+            body["signature_valid"].as_bool()
+        ),
+        (Some("valid"), Some(25.0), Some(true))
+    );
+    // anyone can check the signature offline with the published key
+    let (_, _, key) = get(&s, "/api/v1/permits/public-key").await;
+    assert_eq!(
+        key["public_key"].as_str(),
+        Some(hex::encode(s.signing_key.verifying_key().to_bytes()).as_str())
+    );
+    sqlx::any::install_default_drivers();
+    let raw = sqlx::AnyPool::connect(url).await.expect("raw");
+    sqlx::query("UPDATE permits SET signed_json = REPLACE(signed_json, '25.0', '2500.0')")
+        .execute(&raw)
+        .await
+        .expect("tamper");
+    let (_, _, body) = get(&s, "/api/v1/permits/CN-EXP-2026-000042/verify").await;
+    assert_eq!(
+        (body["status"].as_str(), body["signature_valid"].as_bool()),
+        (Some("invalid_signature"), Some(false))
+    );
+
+    // audit verification
+    for i in 0..3 {
+        s.store
+            .append_audit(
+                Utc::now(),
+                "u",
+                "a",
+                &format!("s{i}"),
+                serde_json::Value::Null,
+                serde_json::json!(i),
+            )
+            .await
+            .expect("audit");
+    }
+    let (_, _, body) = get(&s, "/api/v1/audit/verify").await;
+    assert_eq!(
+        (body["valid"].as_bool(), body["entries"].as_u64()),
+        (Some(true), Some(3))
+    );
+    sqlx::query("DELETE FROM audit_log WHERE seq = 2")
+        .execute(&raw)
+        .await
+        .expect("delete");
+    let (_, _, body) = get(&s, "/api/v1/audit/verify").await;
+    assert_eq!(
+        (body["valid"].as_bool(), body["broken_at"].as_u64()),
+        (Some(false), Some(2))
+    );
+}
+
+#[tokio::test]
+async fn api_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tmp");
+    api_on(&format!("sqlite://{}", dir.path().join("fg.db").display())).await;
+}
+
+#[tokio::test]
+async fn api_on_postgres() {
+    api_on(&store::testing::fresh_postgres("api").await).await;
+}
+
+#[tokio::test]
+async fn real_server_on_loopback_shuts_down_gracefully() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = state(&format!("sqlite://{}", dir.path().join("fg.db").display())).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server::serve(listener, s, async {
+        let _ = rx.await;
+    }));
+    let mut conn = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let mut response = String::new();
+    conn.read_to_string(&mut response).await.expect("read");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"status\":\"ok\""), "{response}");
+    tx.send(()).expect("shutdown");
+    tokio::time::timeout(std::time::Duration::from_secs(10), task)
+        .await
+        .expect("stops in time")
+        .expect("join")
+        .expect("serve");
+}
