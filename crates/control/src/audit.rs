@@ -47,7 +47,7 @@ pub struct ChainBreak {
 fn content_hash(e: &AuditEntry) -> String {
     let body = serde_json::json!([
         e.seq,
-        e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        e.at_text(),
         e.actor,
         e.action,
         e.subject,
@@ -59,6 +59,12 @@ fn content_hash(e: &AuditEntry) -> String {
 }
 
 impl AuditEntry {
+    /// The time as hashed and as stored: RFC 3339, microseconds, `Z`. Storage must keep
+    /// exactly this text, or verification fails.
+    pub fn at_text(&self) -> String {
+        self.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    }
+
     /// The entry that follows `prev` (or starts the chain).
     pub fn next(
         prev: Option<&AuditEntry>,

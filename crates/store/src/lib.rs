@@ -160,7 +160,7 @@ impl Store {
                 "INSERT INTO audit_log (seq, at, actor, action, subject, before_json, after_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(e.seq as i64)
-            .bind(e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+            .bind(e.at_text())
             .bind(&e.actor)
             .bind(&e.action)
             .bind(&e.subject)
