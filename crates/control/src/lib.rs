@@ -9,6 +9,7 @@ pub mod application;
 pub mod audit;
 pub mod customs;
 pub mod permit;
+pub mod risk;
 
 pub use application::{
     Action, Application, Decision, ImporterReply, RiskLevel, SilenceRule, State, WorkflowError,
@@ -16,3 +17,4 @@ pub use application::{
 pub use audit::{AuditEntry, ChainBreak};
 pub use customs::{CustomsOutcome, Declaration};
 pub use permit::{Party, Permit, PermitStatus, SignedPermit};
+pub use risk::{RiskAssessment, RiskFactors, RiskModel};
