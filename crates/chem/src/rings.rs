@@ -110,9 +110,7 @@ pub fn perceive(mol: &Molecule) -> RingInfo {
                 if !in_cycle[x.bond as usize] {
                     continue;
                 }
-                if x.atom > a || sys[x.atom as usize] == u32::MAX {
-                    // count each bond once: when seen from its lower-index atom
-                }
+                // count each bond once: when seen from its lower-index atom
                 if a < x.atom {
                     bonds.push(x.bond);
                 }
@@ -130,7 +128,7 @@ pub fn perceive(mol: &Molecule) -> RingInfo {
             let ring = walk_simple_cycle(mol, atoms, &in_cycle);
             push_ring(&mut info, mol, ring, sid as u32);
         } else {
-            for ring in system_sssr(mol, atoms, bonds, cyclomatic, &in_cycle) {
+            for ring in system_sssr(mol, atoms, bonds, &in_cycle) {
                 push_ring(&mut info, mol, ring, sid as u32);
             }
         }
@@ -236,7 +234,6 @@ fn system_sssr(
     mol: &Molecule,
     atoms: &[AtomIdx],
     bonds: &[BondIdx],
-    cyclomatic: usize,
     in_cycle: &[bool],
 ) -> Vec<Vec<AtomIdx>> {
     let m = bonds.len();
@@ -337,7 +334,6 @@ fn system_sssr(
     // Relevant cycles: a candidate is kept when it is independent (over GF(2)) of all
     // strictly smaller cycles. Equal-size alternatives are all kept, which is what
     // RDKit's symmetrized SSSR reports (adamantane 4 rings, bicyclo[2.2.2]octane 3).
-    let _ = cyclomatic;
     let mut basis: Vec<(usize, Vec<u64>)> = Vec::new(); // (pivot bit, reduced vector)
     let mut out = Vec::new();
     let mut i = 0;

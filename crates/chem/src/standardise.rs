@@ -35,8 +35,7 @@ pub fn standardise(mol: &Molecule) -> Option<Standardised> {
             // earlier component wins a full tie
             .then(ib.cmp(ia))
     })?;
-    let (idx, keep) = best;
-    let _ = idx;
+    let (_, keep) = best;
     let (mut parent, input_atom) = if comps.len() == 1 {
         (mol.clone(), (0..mol.atom_count() as u32).collect())
     } else {

@@ -79,7 +79,7 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode> {
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, sink);
-    let mut csv_out = if args.csv {
+    if args.csv {
         let mut w = csv::Writer::from_writer(Vec::new());
         let mut header = vec![
             "line".to_string(),
@@ -91,10 +91,7 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode> {
         header.push("listed".into());
         w.write_record(&header)?;
         out.write_all(&w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
-        Some(())
-    } else {
-        None
-    };
+    }
     let bar = if args.quiet {
         ProgressBar::hidden()
     } else {
@@ -168,7 +165,7 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode> {
                     Payload::Smiles(s) => s.as_str(),
                     Payload::Molecule(_) => outcome.parent_smiles.as_deref().unwrap_or(""),
                 };
-                if csv_out.is_some() {
+                if args.csv {
                     let mut w = csv::Writer::from_writer(Vec::new());
                     let mut row = vec![
                         rec.line.to_string(),
@@ -208,7 +205,6 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode> {
     }
     out.flush()?;
     bar.finish_and_clear();
-    csv_out.take();
     summary.seconds = start.elapsed().as_secs_f64();
     summary.molecules_per_second = if summary.seconds > 0.0 {
         summary.read as f64 / summary.seconds

@@ -404,18 +404,17 @@ impl ExportChecker {
         }
         let mixture_controlled = mixture_out.as_ref().is_none_or(|m| m.controlled);
         // Listings and generic verdicts on the date.
-        let generic_matches: Vec<String> = match &res.molecule {
-            Some(m) => {
-                let c = classifier.classify_structure(m, None, None, date);
-                c.verdicts
-                    .iter()
-                    .filter_map(|v| v.generic.as_ref())
-                    .filter(|g| g.in_force && g.result == "match")
-                    .map(|g| g.definition.clone())
-                    .collect()
-            }
-            None => Vec::new(),
-        };
+        let classification = res
+            .molecule
+            .as_ref()
+            .map(|m| classifier.classify_structure(m, None, None, date));
+        let generic_matches: Vec<String> = classification
+            .iter()
+            .flat_map(|c| c.verdicts.iter())
+            .filter_map(|v| v.generic.as_ref())
+            .filter(|g| g.in_force && g.result == "match")
+            .map(|g| g.definition.clone())
+            .collect();
         let cat = classifier.catalogue();
         let mut regimes = Vec::new();
         for regime in &rules.regimes {
@@ -515,11 +514,7 @@ impl ExportChecker {
             base_equivalent_kg: kg * fraction * res.base_ratio,
             factor: fraction * res.base_ratio,
         });
-        let parent_smiles = res
-            .molecule
-            .as_ref()
-            .and_then(chem::standardise::standardise)
-            .map(|s| chem::smiles::canonical_smiles(&s.parent));
+        let parent_smiles = classification.and_then(|c| c.parent_smiles);
         Ok(ExportAnswer {
             decision: decision.to_string(),
             substance: res.name.or_else(|| {

@@ -136,7 +136,12 @@ impl<'a> Writer<'a> {
                 // ring closure: opened at the atom written first
                 self.closures[a as usize].push((nb, bond));
                 self.closures[nb as usize].push((a, bond));
-                self.written_from[bond as usize] = nb.min_by_order(a, &self.order);
+                self.written_from[bond as usize] =
+                    if self.order[nb as usize] <= self.order[a as usize] {
+                        nb
+                    } else {
+                        a
+                    };
             }
         }
     }
@@ -413,20 +418,6 @@ impl<'a> Writer<'a> {
             let _ = write!(out, ":{}", atom.atom_class);
         }
         out.push(']');
-    }
-}
-
-trait MinByOrder {
-    fn min_by_order(self, other: Self, order: &[u32]) -> Self;
-}
-
-impl MinByOrder for AtomIdx {
-    fn min_by_order(self, other: AtomIdx, order: &[u32]) -> AtomIdx {
-        if order[self as usize] <= order[other as usize] {
-            self
-        } else {
-            other
-        }
     }
 }
 
