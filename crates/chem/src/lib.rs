@@ -12,6 +12,8 @@
 //! assert_eq!(chem::smiles::canonical_smiles(&mol), chem::smiles::canonical_smiles(&kekule));
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod aromaticity;
 pub mod canon;
 pub mod element;

@@ -57,6 +57,7 @@ impl State {
 /// Risk level from the risk assessment at submission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RiskLevel {
     /// Moves on with fewer steps.
     Low,
@@ -69,6 +70,7 @@ pub enum RiskLevel {
 /// The importing authority's reply to a pre-export notification.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "reply")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ImporterReply {
     /// The transaction is legal.
     NoObjection,

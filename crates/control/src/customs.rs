@@ -41,14 +41,16 @@ pub enum CustomsOutcome {
     },
 }
 
+/// A party's name as compared: white space collapsed, lower case.
+pub fn normalise_name(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
 fn same(a: &str, b: &str) -> bool {
-    let n = |s: &str| {
-        s.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase()
-    };
-    n(a) == n(b)
+    normalise_name(a) == normalise_name(b)
 }
 
 /// Check a declaration against a signed permit and its use so far.
@@ -118,8 +120,38 @@ pub fn check(
     }
 }
 
+/// Compare what left the country with what the importing authority says arrived; a
+/// difference beyond `tolerance_percent` of the exported quantity is an alert message.
+pub fn receipt_difference(
+    exported_kg: f64,
+    received_kg: f64,
+    tolerance_percent: f64,
+) -> Option<String> {
+    let diff = received_kg - exported_kg;
+    let allowed = exported_kg.abs() * tolerance_percent / 100.0;
+    if diff.abs() <= allowed + 1e-9 {
+        return None;
+    }
+    Some(format!(
+        "the importing authority endorsed {received_kg} kg received, but {exported_kg} kg left the country ({} {:.6} kg; tolerance {tolerance_percent} %)",
+        if diff < 0.0 { "missing" } else { "excess" },
+        diff.abs()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn receipt_difference_beyond_tolerance_alerts() {
+        assert_eq!(super::receipt_difference(25.0, 25.0, 0.5), None);
+        assert_eq!(super::receipt_difference(25.0, 24.9, 0.5), None);
+        let m = super::receipt_difference(25.0, 20.0, 0.5).expect("alert");
+        assert!(m.contains("missing 5.000000 kg"), "{m}");
+        assert!(super::receipt_difference(25.0, 26.0, 0.5)
+            .expect("alert")
+            .contains("excess"));
+    }
+
     use super::*;
     use crate::permit::{Party, Permit};
     use ed25519_dalek::SigningKey;

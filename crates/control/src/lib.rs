@@ -5,16 +5,30 @@
 //! declaration against that permit; every change is recorded in an append-only audit
 //! hash chain. Pure: no I/O, no clocks (times are passed in), no storage, no HTTP.
 
+#![warn(missing_docs)]
+
+pub mod access;
 pub mod application;
 pub mod audit;
 pub mod customs;
+pub mod dossier;
+pub mod identity;
+pub mod jurisdiction;
+pub mod notification;
 pub mod permit;
 pub mod risk;
 
+pub use access::{may, Denied, Operation, Principal};
 pub use application::{
     Action, Application, Decision, ImporterReply, RiskLevel, SilenceRule, State, WorkflowError,
 };
 pub use audit::{AuditEntry, ChainBreak};
 pub use customs::{CustomsOutcome, Declaration};
+pub use dossier::{ApplicationForm, Document, DocumentUpload, Dossier, ResolvedSubstance};
+pub use identity::{
+    Activity, AuthorityKind, EnterpriseLicence, Level, LicenceStatus, OrgKind, Organisation, Role,
+};
+pub use jurisdiction::WorkflowRules;
+pub use notification::{NotificationState, PreExportNotification};
 pub use permit::{Party, Permit, PermitStatus, SignedPermit};
 pub use risk::{RiskAssessment, RiskFactors, RiskModel};

@@ -8,6 +8,7 @@ use thiserror::Error;
 
 /// A party to a transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Party {
     /// Name.
     pub name: String,
@@ -19,6 +20,7 @@ pub struct Party {
 
 /// An export permit: one shipment of one substance to one consignee.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Permit {
     /// Unique number.
     pub number: String,
@@ -44,6 +46,7 @@ pub struct Permit {
 
 /// A permit with its signature.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignedPermit {
     /// The permit.
     pub permit: Permit,

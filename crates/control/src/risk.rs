@@ -65,6 +65,7 @@ pub struct RiskModel {
 
 /// One reason behind a score.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RiskReason {
     /// Stable code (e.g. `IMPORTER_UNVERIFIED`).
     pub code: String,
@@ -76,6 +77,7 @@ pub struct RiskReason {
 
 /// The assessment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RiskAssessment {
     /// Total points.
     pub score: u32,
@@ -86,6 +88,11 @@ pub struct RiskAssessment {
 }
 
 impl RiskModel {
+    /// FentGuard's default model (`data/risk/export_risk_model.json`).
+    pub fn builtin() -> Result<RiskModel, serde_json::Error> {
+        RiskModel::from_json(include_str!("../../../data/risk/export_risk_model.json"))
+    }
+
     /// Read a model from JSON.
     pub fn from_json(text: &str) -> Result<RiskModel, serde_json::Error> {
         serde_json::from_str(text)

@@ -111,6 +111,12 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Demonstration data.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+    /// Set-up of a real deployment.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Screen a large file (.smi, .csv with a SMILES column, .sdf; optionally .gz).
     Screen {
         /// The file to screen.
@@ -148,6 +154,42 @@ fn parse_date(s: &str) -> Result<law::NaiveDate, String> {
 enum AuditCommand {
     /// Verify the audit hash chain: any edit or deletion is found and located.
     Verify {
+        /// Database URL: sqlite://FILE or postgres://...
+        #[arg(long, default_value = "sqlite://fentguard.db", env = "FENTGUARD_DB")]
+        db: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create the first administrator (and the authority it belongs to) on a new
+    /// database. Reads the password (12 characters or more) from the first line of
+    /// standard input; refuses when an administrator exists. Log in with
+    /// `POST /api/v1/auth/login`, then create organisations, users and licences over the API.
+    Init {
+        /// Database URL: sqlite://FILE or postgres://...
+        #[arg(long, default_value = "sqlite://fentguard.db", env = "FENTGUARD_DB")]
+        db: String,
+        /// Id of the administering authority, e.g. `cn-mofcom`.
+        #[arg(long)]
+        org_id: String,
+        /// Its name.
+        #[arg(long)]
+        org_name: String,
+        /// Its country (ISO 3166-1 alpha-2).
+        #[arg(long)]
+        country: String,
+        /// The administrator's user name.
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Create one organisation and user per role and print their API tokens as JSON
+    /// (`{"role": token}`), valid 30 days.
+    Seed {
         /// Database URL: sqlite://FILE or postgres://...
         #[arg(long, default_value = "sqlite://fentguard.db", env = "FENTGUARD_DB")]
         db: String,
@@ -213,7 +255,17 @@ fn main() -> ExitCode {
             from,
             json: format == ClassifyFormat::Json,
         }),
-        Command::Serve { db, listen, key } => serve_cmd::serve(&db, &listen, &key),
+        Command::Serve { db, listen, key } => {
+            serve_cmd::serve(changes.as_deref(), &db, &listen, &key)
+        }
+        Command::Demo(DemoCommand::Seed { db }) => serve_cmd::demo_seed(&db),
+        Command::Admin(AdminCommand::Init {
+            db,
+            org_id,
+            org_name,
+            country,
+            username,
+        }) => serve_cmd::admin_init(&db, &org_id, &org_name, &country, &username),
         Command::Audit(AuditCommand::Verify { db }) => serve_cmd::audit_verify(&db),
         Command::Catalogue(CatalogueCommand::Diff { from, to, format }) => {
             catalogue_cmd::diff(changes.as_deref(), from, to, format == ClassifyFormat::Json)

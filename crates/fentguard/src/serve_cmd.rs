@@ -5,7 +5,6 @@ use anyhow::{bail, Context, Result};
 use ed25519_dalek::SigningKey;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -68,7 +67,7 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-pub fn serve(db: &str, listen: &str, key: &Path) -> Result<ExitCode> {
+pub fn serve(changes: Option<&Path>, db: &str, listen: &str, key: &Path) -> Result<ExitCode> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -76,14 +75,12 @@ pub fn serve(db: &str, listen: &str, key: &Path) -> Result<ExitCode> {
         .with_writer(std::io::stderr)
         .init();
     let key = signing_key(key)?;
+    let classifier = crate::catalogue_cmd::classifier(changes)?;
     runtime()?.block_on(async {
         let store = store::Store::connect(db).await.with_context(|| format!("opening {db}"))?;
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
         tracing::info!(%listen, database = if store.is_postgres() { "postgres" } else { "sqlite" }, "FentGuard serving");
-        let state = server::AppState {
-            store,
-            signing_key: Arc::new(key),
-        };
+        let state = server::AppState::with_classifier(store, key, classifier)?;
         server::serve(listener, state, shutdown_signal()).await.context("serving")?;
         Ok(ExitCode::SUCCESS)
     })
@@ -101,5 +98,74 @@ pub fn audit_verify(db: &str) -> Result<ExitCode> {
             }
             Err(b) => bail!("{b}"),
         }
+    })
+}
+
+pub fn demo_seed(db: &str) -> Result<ExitCode> {
+    runtime()?.block_on(async {
+        let store = store::Store::connect(db)
+            .await
+            .with_context(|| format!("opening {db}"))?;
+        let tokens = server::demo::seed(&store, chrono::Utc::now())
+            .await
+            .map_err(|p| anyhow::anyhow!("seeding {db}: {}", p.detail))?;
+        store.close().await;
+        println!("{}", serde_json::to_string_pretty(&tokens)?);
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn admin_init(
+    db: &str,
+    org_id: &str,
+    org_name: &str,
+    country: &str,
+    username: &str,
+) -> Result<ExitCode> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    runtime()?.block_on(async {
+        let store = store::Store::connect(db)
+            .await
+            .with_context(|| format!("opening {db}"))?;
+        if store.has_administrator().await? {
+            bail!("{db} already has an administrator; create further users over the API");
+        }
+        let org = control::Organisation {
+            id: org_id.to_string(),
+            name: org_name.to_string(),
+            country: country.to_string(),
+            address: String::new(),
+            kind: control::OrgKind::Authority {
+                authority: control::AuthorityKind::Commerce,
+                level: Some(control::Level::National),
+            },
+        };
+        let now = chrono::Utc::now();
+        let fail = |p: server::Problem| anyhow::anyhow!("{}", p.detail);
+        let mut tx = store.write().await?;
+        if store.organisation(org_id).await?.is_none() {
+            server::admin::add_organisation(&mut tx, &org, "admin-init", now)
+                .await
+                .map_err(fail)?;
+        }
+        let id = server::admin::add_user(
+            &mut tx,
+            &org,
+            username,
+            password,
+            control::Role::Administrator,
+            "admin-init",
+            now,
+        )
+        .await
+        .map_err(fail)?;
+        tx.commit().await?;
+        store.close().await;
+        println!("administrator {username} ({id}) created in {org_name}");
+        Ok(ExitCode::SUCCESS)
     })
 }

@@ -349,3 +349,32 @@ fn serve_starts_on_sqlite_answers_and_stops_on_sigterm() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("audit chain valid: 0 entries"), "{out}");
 }
+
+#[test]
+fn admin_init_creates_the_first_administrator_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = format!("sqlite://{}", dir.path().join("init.db").display());
+    let args = [
+        "admin",
+        "init",
+        "--db",
+        &db,
+        "--org-id",
+        "cn-mofcom",
+        "--org-name",
+        "Ministry of Commerce",
+        "--country",
+        "CN",
+        "--username",
+        "root",
+    ];
+    let (code, _, err) = fentguard(&args, Some("short\n"));
+    assert_eq!(code, 2, "a short password is refused: {err}");
+    assert!(err.contains("12 characters"), "{err}");
+    let (code, out, err) = fentguard(&args, Some("a long enough passphrase\n"));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("administrator root"), "{out}");
+    let (code, _, err) = fentguard(&args, Some("a long enough passphrase\n"));
+    assert_eq!(code, 2);
+    assert!(err.contains("already has an administrator"), "{err}");
+}

@@ -112,6 +112,8 @@ pub struct ExportAnswer {
     pub decision: String,
     /// Substance as identified.
     pub substance: Option<String>,
+    /// Catalogue ids of the substance (empty when not in the catalogue).
+    pub substance_ids: Vec<String>,
     /// Canonical SMILES of its parent, when a structure is known.
     pub parent_smiles: Option<String>,
     /// Exporting jurisdiction.
@@ -151,6 +153,10 @@ pub struct RegimeOut {
     pub verification: Option<String>,
     /// Which listing or definition brought it into play.
     pub because: String,
+    /// The listing's category (e.g. `Class I`), when a listing brought it into play.
+    pub category: Option<String>,
+    /// Whether it applies only to certain destinations.
+    pub destination_specific: bool,
 }
 
 /// Quantities.
@@ -419,6 +425,7 @@ impl ExportChecker {
         let mut regimes = Vec::new();
         for regime in &rules.regimes {
             let mut because = None;
+            let mut category = None;
             for id in &res.substance_ids {
                 for (l, list, in_force) in cat.listings_on(id, date) {
                     if !regime.lists.contains(&l.list_id) {
@@ -437,6 +444,7 @@ impl ExportChecker {
                         .effective_from
                         .map(|d| format!(" since {d}"))
                         .unwrap_or_else(|| " (start date unknown)".into());
+                    category = Some(l.category.clone());
                     because = Some(format!(
                         "{} on {} ({}){since}",
                         cat.substance(id).map_or(id.as_str(), |s| s.name.as_str()),
@@ -494,6 +502,8 @@ impl ExportChecker {
                 review_days: regime.review_days,
                 verification: regime.verification.clone(),
                 because,
+                category,
+                destination_specific: regime.destination_specific,
             });
         }
         let decision = if regimes.iter().any(|r| r.decision == "prohibited") {
@@ -517,6 +527,7 @@ impl ExportChecker {
         let parent_smiles = classification.and_then(|c| c.parent_smiles);
         Ok(ExportAnswer {
             decision: decision.to_string(),
+            substance_ids: res.substance_ids.clone(),
             substance: res.name.or_else(|| {
                 res.substance_ids
                     .first()

@@ -16,6 +16,8 @@
 //! assert_eq!(cn.generic.as_ref().unwrap().conditions, vec!["1"]);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod cas;
 pub mod catalogue;
 pub mod classify;
@@ -26,7 +28,7 @@ pub mod names;
 
 pub use chrono::NaiveDate;
 pub use classify::{
-    Classification, Classifier, InputError, Jurisdictions, Query, ScreenOutcome, Verdict,
+    Classification, Classifier, InputError, Jurisdictions, LoadError, Query, ScreenOutcome, Verdict,
 };
 pub use export::{ExportAnswer, ExportChecker, ExportError};
 pub use fentanyl_class::Outcome;

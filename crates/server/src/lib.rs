@@ -1,23 +1,84 @@
 //! # server: FentGuard's HTTP API
 //!
-//! Thin handlers: decode, call the domain (`control`, `law`) and storage (`store`),
-//! encode. Errors are `application/problem+json` (RFC 9457), never a bare 500 page.
-//! This first slice serves health, public permit verification (no login) and audit-chain
-//! verification; identities, the application workflow and customs endpoints build on it.
+//! Thin handlers: authenticate the caller ([`auth::Caller`]), ask `control::access` whether
+//! the caller may act, decode, call the domain (`control`, `law`), and store the change
+//! with its audit entry in one transaction (`store::WriteTx`). Errors are
+//! `application/problem+json` ([`Problem`]). The OpenAPI 3.1 description is generated from
+//! the handlers ([`openapi`]) and served at `/openapi.json`, with interactive docs at
+//! `/docs`.
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+#![warn(missing_docs)]
+// A Problem is ~140 bytes; it travels only on the error path of a request, once, so
+// boxing it would buy nothing measurable and cost readability everywhere.
+#![allow(clippy::result_large_err)]
+
+pub mod admin;
+pub mod applications;
+pub mod auth;
+pub mod cache;
+pub mod demo;
+pub mod notifications;
+pub mod openapi;
+pub mod permits;
+mod problem;
+
+pub use problem::Problem;
+
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Utc};
 use ed25519_dalek::{SigningKey, VerifyingKey};
-use serde::Serialize;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use store::Store;
+use thiserror::Error;
 
 /// Largest request body accepted (bytes).
 pub const MAX_BODY: usize = 1 << 20;
+
+/// The server's clock: the system time, plus an offset tests can move forward (reply
+/// deadlines, token expiry) without sleeping.
+#[derive(Clone, Debug, Default)]
+pub struct Clock {
+    offset_seconds: Arc<AtomicI64>,
+}
+
+impl Clock {
+    /// Now.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::seconds(self.offset_seconds.load(Ordering::Relaxed))
+    }
+
+    /// Move the clock forward (tests and demonstrations).
+    pub fn advance(&self, by: chrono::Duration) {
+        self.offset_seconds
+            .fetch_add(by.num_seconds(), Ordering::Relaxed);
+    }
+}
+
+/// The law and rules the server applies, loaded once at start.
+pub struct Rules {
+    /// Classifier over the dated catalogue.
+    pub classifier: law::Classifier,
+    /// Export rules.
+    pub export: law::ExportChecker,
+    /// The exporting jurisdiction's workflow rules.
+    pub workflow: control::WorkflowRules,
+    /// The risk model.
+    pub risk: control::RiskModel,
+}
+
+/// What nearly every request reads, cached for a few seconds ([`cache`]).
+pub struct Caches {
+    /// Token hash -> caller and token expiry.
+    pub tokens: cache::TtlCache<String, (control::Principal, DateTime<Utc>)>,
+    /// Organisation id -> organisation and its licences.
+    pub enterprises:
+        cache::TtlCache<String, (control::Organisation, Vec<control::EnterpriseLicence>)>,
+}
+
+/// How long cached identities live.
+pub const CACHE_SECONDS: u64 = 5;
 
 /// Shared state of a running server.
 #[derive(Clone)]
@@ -26,201 +87,177 @@ pub struct AppState {
     pub store: Store,
     /// The authority's permit-signing key.
     pub signing_key: Arc<SigningKey>,
+    /// Clock.
+    pub clock: Clock,
+    /// Law and rules.
+    pub rules: Arc<Rules>,
+    /// Caches.
+    pub caches: Arc<Caches>,
+}
+
+/// The built-in rules failed to load (a broken data file in the build).
+#[derive(Debug, Error)]
+pub enum StartError {
+    /// Catalogue or definitions.
+    #[error("loading the catalogue: {0}")]
+    Catalogue(#[from] law::LoadError),
+    /// Export rules.
+    #[error("loading export rules: {0}")]
+    Export(#[from] law::ExportError),
+    /// Workflow rules.
+    #[error("loading workflow rules: {0}")]
+    Workflow(#[from] control::jurisdiction::RulesError),
+    /// Risk model.
+    #[error("loading the risk model: {0}")]
+    Risk(#[from] serde_json::Error),
 }
 
 impl AppState {
+    /// State with the built-in law and China's workflow rules.
+    pub fn new(store: Store, signing_key: SigningKey) -> Result<AppState, StartError> {
+        AppState::with_classifier(store, signing_key, law::Classifier::builtin()?)
+    }
+
+    /// State with a given classifier (e.g. with catalogue changes applied).
+    pub fn with_classifier(
+        store: Store,
+        signing_key: SigningKey,
+        classifier: law::Classifier,
+    ) -> Result<AppState, StartError> {
+        AppState::with_rules(
+            store,
+            signing_key,
+            Rules {
+                classifier,
+                export: law::ExportChecker::builtin()?,
+                workflow: control::WorkflowRules::builtin("CN")?,
+                risk: control::RiskModel::builtin()?,
+            },
+        )
+    }
+
+    /// State with given rules (e.g. an authority's own risk model).
+    pub fn with_rules(
+        store: Store,
+        signing_key: SigningKey,
+        rules: Rules,
+    ) -> Result<AppState, StartError> {
+        Ok(AppState {
+            store,
+            signing_key: Arc::new(signing_key),
+            clock: Clock::default(),
+            rules: Arc::new(rules),
+            caches: Arc::new(Caches {
+                tokens: cache::TtlCache::new(
+                    std::time::Duration::from_secs(CACHE_SECONDS),
+                    100_000,
+                ),
+                enterprises: cache::TtlCache::new(
+                    std::time::Duration::from_secs(CACHE_SECONDS),
+                    10_000,
+                ),
+            }),
+        })
+    }
+
+    /// An organisation and its licences (cached).
+    pub async fn organisation_with_licences(
+        &self,
+        id: &str,
+    ) -> Result<Option<(control::Organisation, Vec<control::EnterpriseLicence>)>, Problem> {
+        if let Some(v) = self.caches.enterprises.get(&id.to_string()) {
+            return Ok(Some(v));
+        }
+        let Some(org) = self.store.organisation(id).await? else {
+            return Ok(None);
+        };
+        let licences = self.store.licences_of(id).await?;
+        self.caches
+            .enterprises
+            .put(id.to_string(), (org.clone(), licences.clone()));
+        Ok(Some((org, licences)))
+    }
+
     /// The public key anyone can verify permits with.
     pub fn verifying_key(&self) -> VerifyingKey {
         self.signing_key.verifying_key()
     }
 }
 
-/// An error as `application/problem+json`.
-#[derive(Debug, Serialize)]
-pub struct Problem {
-    /// A URI reference naming the problem type.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Short summary.
-    pub title: String,
-    /// HTTP status.
-    pub status: u16,
-    /// What happened, for people.
-    pub detail: String,
-}
-
-impl Problem {
-    /// A problem with a status, a type slug and a detail.
-    pub fn new(status: StatusCode, kind: &str, detail: impl Into<String>) -> Problem {
-        Problem {
-            kind: format!("https://fentguard.invalid/problems/{kind}"),
-            title: status.canonical_reason().unwrap_or("error").to_string(),
-            status: status.as_u16(),
-            detail: detail.into(),
-        }
-    }
-}
-
-impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self).unwrap_or_default();
-        (
-            status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            body,
-        )
-            .into_response()
-    }
-}
-
-impl From<store::StoreError> for Problem {
-    fn from(e: store::StoreError) -> Problem {
-        match &e {
-            store::StoreError::NotFound(_) => {
-                Problem::new(StatusCode::NOT_FOUND, "not-found", e.to_string())
-            }
-            store::StoreError::Conflict(_) => {
-                Problem::new(StatusCode::CONFLICT, "conflict", e.to_string())
-            }
-            _ => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "storage", e.to_string()),
-        }
-    }
-}
-
-impl From<JsonRejection> for Problem {
-    fn from(e: JsonRejection) -> Problem {
-        Problem::new(StatusCode::BAD_REQUEST, "malformed-json", e.body_text())
-    }
-}
-
 /// The router with all routes and the body limit.
 pub fn router(state: AppState) -> Router {
+    use applications as a;
+    use notifications as n;
+    use permits as p;
     Router::new()
-        .route("/healthz", get(healthz))
-        .route("/api/v1/permits/public-key", get(public_key))
-        .route("/api/v1/permits/{number}/verify", get(verify_permit))
-        .route("/api/v1/audit/verify", get(verify_audit))
-        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "not-found", "no such endpoint") })
+        .route("/healthz", get(p::healthz))
+        .route("/openapi.json", get(openapi::json))
+        .merge(openapi::docs())
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/me", get(auth::me))
+        .route(
+            "/api/v1/organisations",
+            get(admin::list_organisations).post(admin::create_organisation),
+        )
+        .route("/api/v1/users", post(admin::create_user))
+        .route("/api/v1/licences", post(admin::put_licence))
+        .route(
+            "/api/v1/organisations/{id}/licences",
+            get(admin::licences_of),
+        )
+        .route("/api/v1/export-applications", get(a::list).post(a::submit))
+        .route("/api/v1/export-applications/{id}", get(a::get_one))
+        .route(
+            "/api/v1/export-applications/{id}/request-information",
+            post(a::request_information),
+        )
+        .route(
+            "/api/v1/export-applications/{id}/information",
+            post(a::provide_information),
+        )
+        .route("/api/v1/export-applications/{id}/forward", post(a::forward))
+        .route("/api/v1/export-applications/{id}/decision", post(a::decide))
+        .route(
+            "/api/v1/export-applications/{id}/withdraw",
+            post(a::withdraw),
+        )
+        .route("/api/v1/notifications", get(n::list))
+        .route("/api/v1/notifications/{id}", get(n::get_one))
+        .route("/api/v1/notifications/{id}/document", get(n::document))
+        .route("/api/v1/notifications/{id}/send", post(n::send))
+        .route("/api/v1/notifications/{id}/reply", post(n::reply))
+        .route("/api/v1/notifications/{id}/lapse", post(n::lapse))
+        .route("/api/v1/permits/public-key", get(p::public_key))
+        .route("/api/v1/permits/{number}", get(p::get_permit))
+        .route("/api/v1/permits/{number}/verify", get(p::verify_permit))
+        .route("/api/v1/permits/{number}/receipt", post(p::endorse_receipt))
+        .route("/api/v1/permits/{number}/revoke", post(p::revoke_permit))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/customs/declarations", post(p::declare))
+        .route(
+            "/api/v1/customs/declarations/{id}/exit",
+            post(p::confirm_exit),
+        )
+        .route("/api/v1/alerts", get(p::alerts))
+        .route("/api/v1/audit/verify", get(p::verify_audit))
+        .fallback(|| async { Problem::not_found("no such endpoint") })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "this endpoint does not accept that method",
+            )
+        })
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         .with_state(state)
 }
 
-#[derive(Serialize)]
-struct Health {
-    status: &'static str,
-    database: &'static str,
-}
-
-async fn healthz(State(s): State<AppState>) -> Result<Json<Health>, Problem> {
-    s.store.ping().await?;
-    Ok(Json(Health {
-        status: "ok",
-        database: if s.store.is_postgres() {
-            "postgres"
-        } else {
-            "sqlite"
-        },
-    }))
-}
-
-#[derive(Serialize)]
-struct PublicKey {
-    algorithm: &'static str,
-    public_key: String,
-}
-
-async fn public_key(State(s): State<AppState>) -> Json<PublicKey> {
-    Json(PublicKey {
-        algorithm: "Ed25519",
-        public_key: hex::encode(s.verifying_key().to_bytes()),
-    })
-}
-
-#[derive(Serialize)]
-struct PermitCheck {
-    number: String,
-    /// valid, not_yet_valid, expired, revoked, exhausted, or invalid_signature
-    status: String,
-    remaining_kg: Option<f64>,
-    signature_valid: bool,
-    substance: String,
-    destination: String,
-    valid_from: chrono::NaiveDate,
-    valid_until: chrono::NaiveDate,
-    signed_permit: control::SignedPermit,
-}
-
-async fn verify_permit(
-    State(s): State<AppState>,
-    Path(number): Path<String>,
-) -> Result<Json<PermitCheck>, Problem> {
-    let rec = s.store.get_permit(&number).await?.ok_or_else(|| {
-        Problem::new(
-            StatusCode::NOT_FOUND,
-            "unknown-permit",
-            format!("no permit numbered {number}"),
-        )
-    })?;
-    let today = chrono::Utc::now().date_naive();
-    let signature_valid = rec.signed.verify(&s.verifying_key()).is_ok();
-    let st = control::permit::status(
-        &rec.signed.permit,
-        today,
-        rec.drawn_kg,
-        rec.revoked,
-        rec.shipped,
-    );
-    let (status, remaining) = match (&st, signature_valid) {
-        (_, false) => ("invalid_signature".to_string(), None),
-        (control::PermitStatus::Valid { remaining_kg }, true) => {
-            ("valid".to_string(), Some(*remaining_kg))
-        }
-        (other, true) => (
-            serde_json::to_value(other)
-                .ok()
-                .and_then(|v| v.get("status").and_then(|x| x.as_str()).map(String::from))
-                .unwrap_or_else(|| "unknown".into()),
-            None,
-        ),
-    };
-    let p = &rec.signed.permit;
-    Ok(Json(PermitCheck {
-        number: p.number.clone(),
-        status,
-        remaining_kg: remaining,
-        signature_valid,
-        substance: p.substance.clone(),
-        destination: p.destination.clone(),
-        valid_from: p.valid_from,
-        valid_until: p.valid_until,
-        signed_permit: rec.signed.clone(),
-    }))
-}
-
-#[derive(Serialize)]
-struct AuditCheck {
-    valid: bool,
-    entries: Option<u64>,
-    broken_at: Option<u64>,
-    reason: Option<String>,
-}
-
-async fn verify_audit(State(s): State<AppState>) -> Result<Json<AuditCheck>, Problem> {
-    Ok(Json(match s.store.verify_audit().await? {
-        Ok(n) => AuditCheck {
-            valid: true,
-            entries: Some(n),
-            broken_at: None,
-            reason: None,
-        },
-        Err(b) => AuditCheck {
-            valid: false,
-            entries: None,
-            broken_at: Some(b.seq),
-            reason: Some(b.reason),
-        },
-    }))
+/// The API name of a unit enum variant (its serde name, e.g. `under_review`).
+pub(crate) fn api_name<T: serde::Serialize>(v: T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
 }
 
 /// Serve until `shutdown` resolves, then finish in-flight requests and close the pool.

@@ -8,20 +8,32 @@ use chrono::{NaiveDate, Utc};
 use control::{Party, Permit};
 use ed25519_dalek::SigningKey;
 use server::{router, AppState};
-use std::sync::Arc;
 use store::Store;
 use tower::ServiceExt;
 
 async fn state(url: &str) -> AppState {
-    AppState {
-        store: Store::connect(url).await.expect("connect"),
-        signing_key: Arc::new(SigningKey::from_bytes(&[42u8; 32])),
-    }
+    AppState::new(
+        Store::connect(url).await.expect("connect"),
+        SigningKey::from_bytes(&[42u8; 32]),
+    )
+    .expect("state")
 }
 
 async fn get(s: &AppState, uri: &str) -> (StatusCode, String, serde_json::Value) {
+    get_as(s, uri, None).await
+}
+
+async fn get_as(
+    s: &AppState,
+    uri: &str,
+    token: Option<&str>,
+) -> (StatusCode, String, serde_json::Value) {
+    let mut req = Request::get(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
     let res = router(s.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
+        .oneshot(req.body(Body::empty()).expect("request"))
         .await
         .expect("response");
     let status = res.status();
@@ -91,10 +103,11 @@ async fn api_on(url: &str) {
 
     // a valid permit, verified without login; then a tampered one
     let signed = permit(NaiveDate::from_ymd_opt(2099, 12, 31).expect("d")).sign(&s.signing_key);
-    s.store
-        .insert_permit(&signed, "app-1", Utc::now())
+    let mut tx = s.store.write().await.expect("tx");
+    tx.insert_permit(&signed, "app-1", "org-1", Utc::now())
         .await
         .expect("permit");
+    tx.commit().await.expect("commit");
     let (st, _, body) = get(&s, "/api/v1/permits/CN-EXP-2026-000042/verify").await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(
@@ -123,7 +136,14 @@ async fn api_on(url: &str) {
         (Some("invalid_signature"), Some(false))
     );
 
-    // audit verification
+    // audit verification (needs an authority's token)
+    let tokens = server::demo::seed(&s.store, Utc::now())
+        .await
+        .expect("seed");
+    let admin = tokens["administrator"].clone();
+    let seeded = s.store.audit_chain().await.expect("chain").len() as u64;
+    let (st, _, _) = get(&s, "/api/v1/audit/verify").await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
     for i in 0..3 {
         s.store
             .append_audit(
@@ -137,16 +157,16 @@ async fn api_on(url: &str) {
             .await
             .expect("audit");
     }
-    let (_, _, body) = get(&s, "/api/v1/audit/verify").await;
+    let (_, _, body) = get_as(&s, "/api/v1/audit/verify", Some(&admin)).await;
     assert_eq!(
         (body["valid"].as_bool(), body["entries"].as_u64()),
-        (Some(true), Some(3))
+        (Some(true), Some(seeded + 3))
     );
     sqlx::query("DELETE FROM audit_log WHERE seq = 2")
         .execute(&raw)
         .await
         .expect("delete");
-    let (_, _, body) = get(&s, "/api/v1/audit/verify").await;
+    let (_, _, body) = get_as(&s, "/api/v1/audit/verify", Some(&admin)).await;
     assert_eq!(
         (body["valid"].as_bool(), body["broken_at"].as_u64()),
         (Some(false), Some(2))

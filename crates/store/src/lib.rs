@@ -3,18 +3,64 @@
 //! One set of migrations (`migrations/`, portable SQL) serves both databases through
 //! sqlx's `Any` driver: `sqlite://fentguard.db` (created on first start) for a single
 //! office, `postgres://...` for multi-user deployments where several `serve` processes
-//! share one database. The audit chain is appended under a unique sequence number, so
-//! concurrent writers in different processes cannot fork it: a writer that loses the race
-//! retries on the new head.
+//! share one database.
+//!
+//! Every change goes through a [`WriteTx`]: the change and its audit entry commit in one
+//! transaction, or neither does. Writers are serialised (an in-process lock for SQLite,
+//! which has one writer anyway; a transaction-scoped advisory lock for PostgreSQL, which
+//! also orders writers in other processes), so the audit chain never forks and a sequence
+//! such as permit numbers can be read and incremented safely.
+
+#![warn(missing_docs)]
+
+mod filing;
+mod records;
+
+pub use filing::NewApplication;
+pub use records::*;
 
 use chrono::{DateTime, Utc};
 use control::audit::{verify_chain, AuditEntry, ChainBreak};
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Row};
+use sqlx::{Any, AnyPool, Row, Transaction};
+use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The audit log's columns, in the order rows are read and written.
+const AUDIT_COLUMNS: &str =
+    "seq, at, actor, action, subject, before_json, after_json, prev_hash, hash";
+
+/// `INSERT INTO table (cols) VALUES ($1, ..), (..), ..` for `rows` rows.
+pub(crate) fn multi_row(
+    table: &str,
+    cols: &str,
+    per_row: usize,
+    rows: usize,
+    suffix: &str,
+) -> String {
+    let mut sql = format!("INSERT INTO {table} ({cols}) VALUES ");
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..per_row {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", r * per_row + c + 1));
+        }
+        sql.push(')');
+    }
+    sql.push_str(suffix);
+    sql
+}
+
+/// Key of the PostgreSQL advisory lock that orders writers.
+const WRITE_LOCK_KEY: i64 = 0x0046_4721_0001;
 
 /// Storage failures, naming what was being done.
 #[derive(Debug, Error)]
@@ -48,45 +94,78 @@ pub enum StoreError {
     /// Not found.
     #[error("{0} not found")]
     NotFound(String),
+    /// A unique value (user name, id) is taken.
+    #[error("{0} already exists")]
+    Duplicate(String),
+    /// A write failed for a reason reported elsewhere (e.g. a group commit).
+    #[error("{0}")]
+    Failed(String),
 }
 
-fn db(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+pub(crate) fn db(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |source| StoreError::Db { what, source }
+}
+
+pub(crate) fn corrupt(what: &'static str) -> impl FnOnce(serde_json::Error) -> StoreError {
+    move |e| StoreError::Corrupt {
+        what,
+        detail: e.to_string(),
+    }
 }
 
 /// The database.
 #[derive(Clone, Debug)]
 pub struct Store {
+    pub(crate) pool: AnyPool,
+    postgres: bool,
+    writer: Writer,
+    filings: tokio::sync::mpsc::Sender<filing::Job>,
+}
+
+/// What starts a write transaction: the pool and the ordering of writers.
+#[derive(Clone, Debug)]
+pub(crate) struct Writer {
     pool: AnyPool,
     postgres: bool,
+    lock: Arc<tokio::sync::Mutex<()>>,
 }
 
-/// A stored permit and its use.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PermitRecord {
-    /// The signed permit.
-    pub signed: control::SignedPermit,
-    /// kg drawn down by customs releases.
-    pub drawn_kg: f64,
-    /// Revoked by the authority.
-    pub revoked: bool,
-    /// The single shipment was made.
-    pub shipped: bool,
+impl Writer {
+    /// Begin a write transaction (waits for other writers).
+    pub(crate) async fn begin(&self) -> Result<WriteTx, StoreError> {
+        let guard = if self.postgres {
+            None
+        } else {
+            Some(self.lock.clone().lock_owned().await)
+        };
+        // SQLite: take the write lock at BEGIN, so a second process waits (busy_timeout)
+        // instead of failing on a read-to-write upgrade.
+        let begin = if self.postgres {
+            "BEGIN"
+        } else {
+            "BEGIN IMMEDIATE"
+        };
+        let mut tx = self
+            .pool
+            .begin_with(begin)
+            .await
+            .map_err(db("starting a transaction"))?;
+        if self.postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(WRITE_LOCK_KEY)
+                .execute(&mut *tx)
+                .await
+                .map_err(db("ordering writers"))?;
+        }
+        Ok(WriteTx { tx, _guard: guard })
+    }
 }
 
-/// A stored application row.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ApplicationRow {
-    /// Id.
-    pub id: String,
-    /// Owning organisation.
-    pub owner_org: String,
-    /// Workflow state (snake_case).
-    pub state: String,
-    /// Version for optimistic concurrency.
-    pub version: i64,
-    /// The application as JSON.
-    pub body: serde_json::Value,
+/// A write transaction: changes and their audit entries commit together or not at all.
+/// Dropping it without [`WriteTx::commit`] rolls everything back.
+pub struct WriteTx {
+    pub(crate) tx: Transaction<'static, Any>,
+    _guard: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Store {
@@ -95,7 +174,7 @@ impl Store {
         sqlx::any::install_default_drivers();
         let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
         let url = if let Some(rest) = url.strip_prefix("sqlite://") {
-            // create on first start; WAL so readers do not block the writer
+            // create on first start
             let sep = if rest.contains('?') { '&' } else { '?' };
             if rest.contains("mode=") {
                 url.to_string()
@@ -108,25 +187,41 @@ impl Store {
             return Err(StoreError::Url(url.to_string()));
         };
         let pool = AnyPoolOptions::new()
-            .max_connections(if postgres { 16 } else { 4 })
+            .max_connections(if postgres { 16 } else { 8 })
             .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if !postgres {
+                        // WAL so readers do not block the writer; FULL so an acknowledged
+                        // write survives power loss, not only a crash of the process.
+                        for pragma in [
+                            "PRAGMA journal_mode=WAL",
+                            "PRAGMA synchronous=FULL",
+                            "PRAGMA busy_timeout=10000",
+                            "PRAGMA foreign_keys=ON",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
             .connect(&url)
             .await
             .map_err(db("connecting to the database"))?;
-        if !postgres {
-            for pragma in [
-                "PRAGMA journal_mode=WAL",
-                "PRAGMA synchronous=FULL",
-                "PRAGMA busy_timeout=10000",
-            ] {
-                sqlx::query(pragma)
-                    .execute(&pool)
-                    .await
-                    .map_err(db("configuring SQLite"))?;
-            }
-        }
         MIGRATOR.run(&pool).await?;
-        Ok(Store { pool, postgres })
+        let writer = Writer {
+            pool: pool.clone(),
+            postgres,
+            lock: Arc::new(tokio::sync::Mutex::new(())),
+        };
+        let filings = filing::start(writer.clone());
+        Ok(Store {
+            pool,
+            postgres,
+            writer,
+            filings,
+        })
     }
 
     /// Whether this is PostgreSQL.
@@ -134,8 +229,27 @@ impl Store {
         self.postgres
     }
 
-    /// Append an audit entry after the current head; retried if another writer got there
-    /// first.
+    /// Begin a write transaction (waits for other writers).
+    pub async fn write(&self) -> Result<WriteTx, StoreError> {
+        self.writer.begin().await
+    }
+
+    /// File a new application with its documents and audit entry. Filings that arrive
+    /// together are written in one transaction with multi-row inserts (group commit):
+    /// one fsync and a handful of statements for the whole group. Returns once the
+    /// group is committed.
+    pub async fn file_application(&self, a: NewApplication) -> Result<AuditEntry, StoreError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.filings
+            .send(filing::Job { filing: a, reply })
+            .await
+            .map_err(|_| StoreError::Failed("the filing writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Failed("the filing writer has stopped".into()))?
+    }
+
+    /// Append one audit entry on its own (a change with nothing else to store).
     pub async fn append_audit(
         &self,
         at: DateTime<Utc>,
@@ -145,62 +259,20 @@ impl Store {
         before: serde_json::Value,
         after: serde_json::Value,
     ) -> Result<AuditEntry, StoreError> {
-        for attempt in 0..50 {
-            let head = self.audit_head().await?;
-            let e = AuditEntry::next(
-                head.as_ref(),
-                at,
-                actor,
-                action,
-                subject,
-                before.clone(),
-                after.clone(),
-            );
-            let res = sqlx::query(
-                "INSERT INTO audit_log (seq, at, actor, action, subject, before_json, after_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(e.seq as i64)
-            .bind(e.at_text())
-            .bind(&e.actor)
-            .bind(&e.action)
-            .bind(&e.subject)
-            .bind(e.before.to_string())
-            .bind(e.after.to_string())
-            .bind(&e.prev_hash)
-            .bind(&e.hash)
-            .execute(&self.pool)
-            .await;
-            match res {
-                Ok(_) => return Ok(e),
-                Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-                    // Lost the race for this sequence number: back off and retry.
-                    tokio::time::sleep(Duration::from_millis(1 + attempt as u64 % 7)).await;
-                }
-                Err(e) => {
-                    return Err(StoreError::Db {
-                        what: "appending to the audit log",
-                        source: e,
-                    })
-                }
-            }
-        }
-        Err(StoreError::Conflict("the audit log".into()))
-    }
-
-    async fn audit_head(&self) -> Result<Option<AuditEntry>, StoreError> {
-        let row = sqlx::query("SELECT seq, at, actor, action, subject, before_json, after_json, prev_hash, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db("reading the audit head"))?;
-        row.map(|r| audit_from_row(&r)).transpose()
+        let mut tx = self.write().await?;
+        let e = tx.audit(at, actor, action, subject, before, after).await?;
+        tx.commit().await?;
+        Ok(e)
     }
 
     /// The whole audit chain, in order.
     pub async fn audit_chain(&self) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query("SELECT seq, at, actor, action, subject, before_json, after_json, prev_hash, hash FROM audit_log ORDER BY seq")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db("reading the audit log"))?;
+        let rows = sqlx::query(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db("reading the audit log"))?;
         rows.iter().map(audit_from_row).collect()
     }
 
@@ -208,84 +280,6 @@ impl Store {
     pub async fn verify_audit(&self) -> Result<Result<u64, ChainBreak>, StoreError> {
         let chain = self.audit_chain().await?;
         Ok(verify_chain(&chain).map(|_| chain.len() as u64))
-    }
-
-    /// Insert a new application (version 1).
-    pub async fn insert_application(
-        &self,
-        row: &ApplicationRow,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let ts = now.to_rfc3339();
-        sqlx::query("INSERT INTO applications (id, owner_org, state, version, body_json, created_at, updated_at) VALUES ($1, $2, $3, 1, $4, $5, $6)")
-            .bind(&row.id)
-            .bind(&row.owner_org)
-            .bind(&row.state)
-            .bind(row.body.to_string())
-            .bind(&ts)
-            .bind(&ts)
-            .execute(&self.pool)
-            .await
-            .map_err(db("storing the application"))?;
-        Ok(())
-    }
-
-    /// Update an application if it is still at `expected_version`; returns the new version.
-    pub async fn update_application(
-        &self,
-        id: &str,
-        expected_version: i64,
-        state: &str,
-        body: &serde_json::Value,
-        now: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
-        let res = sqlx::query("UPDATE applications SET state = $1, body_json = $2, version = version + 1, updated_at = $3 WHERE id = $4 AND version = $5")
-            .bind(state)
-            .bind(body.to_string())
-            .bind(now.to_rfc3339())
-            .bind(id)
-            .bind(expected_version)
-            .execute(&self.pool)
-            .await
-            .map_err(db("updating the application"))?;
-        if res.rows_affected() == 1 {
-            Ok(expected_version + 1)
-        } else if self.get_application(id).await?.is_some() {
-            Err(StoreError::Conflict(format!("application {id}")))
-        } else {
-            Err(StoreError::NotFound(format!("application {id}")))
-        }
-    }
-
-    /// One application.
-    pub async fn get_application(&self, id: &str) -> Result<Option<ApplicationRow>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, owner_org, state, version, body_json FROM applications WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db("reading the application"))?;
-        row.map(|r| {
-            let body: String = r
-                .try_get("body_json")
-                .map_err(db("reading the application"))?;
-            Ok(ApplicationRow {
-                id: r.try_get("id").map_err(db("reading the application"))?,
-                owner_org: r
-                    .try_get("owner_org")
-                    .map_err(db("reading the application"))?,
-                state: r.try_get("state").map_err(db("reading the application"))?,
-                version: r
-                    .try_get("version")
-                    .map_err(db("reading the application"))?,
-                body: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
-                    what: "application",
-                    detail: e.to_string(),
-                })?,
-            })
-        })
-        .transpose()
     }
 
     /// Check the database answers.
@@ -297,62 +291,70 @@ impl Store {
         Ok(())
     }
 
-    /// Store an issued permit.
-    pub async fn insert_permit(
-        &self,
-        permit: &control::SignedPermit,
-        application_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let json = serde_json::to_string(permit).map_err(|e| StoreError::Corrupt {
-            what: "permit",
-            detail: e.to_string(),
-        })?;
-        sqlx::query("INSERT INTO permits (number, application_id, signed_json, drawn_kg, revoked, shipped, issued_at) VALUES ($1, $2, $3, 0.0, 0, 0, $4)")
-            .bind(&permit.permit.number)
-            .bind(application_id)
-            .bind(json)
-            .bind(now.to_rfc3339())
-            .execute(&self.pool)
-            .await
-            .map_err(db("storing the permit"))?;
-        Ok(())
-    }
-
-    /// A permit and its use: (signed permit, kg drawn down, revoked, shipped).
-    pub async fn get_permit(&self, number: &str) -> Result<Option<PermitRecord>, StoreError> {
-        let row = sqlx::query(
-            "SELECT signed_json, drawn_kg, revoked, shipped FROM permits WHERE number = $1",
-        )
-        .bind(number)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db("reading the permit"))?;
-        row.map(|r| {
-            let json: String = r.try_get("signed_json").map_err(db("reading the permit"))?;
-            let flag = |c: &str| -> Result<bool, StoreError> {
-                Ok(r.try_get::<i32, _>(c).map_err(db("reading the permit"))? != 0)
-            };
-            Ok(PermitRecord {
-                signed: serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
-                    what: "permit",
-                    detail: e.to_string(),
-                })?,
-                drawn_kg: r.try_get("drawn_kg").map_err(db("reading the permit"))?,
-                revoked: flag("revoked")?,
-                shipped: flag("shipped")?,
-            })
-        })
-        .transpose()
-    }
-
     /// Close the pool (graceful shutdown).
     pub async fn close(&self) {
         self.pool.close().await;
     }
 }
 
-fn audit_from_row(r: &AnyRow) -> Result<AuditEntry, StoreError> {
+impl WriteTx {
+    /// Append an audit entry after the current head, inside this transaction.
+    pub async fn audit(
+        &mut self,
+        at: DateTime<Utc>,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        before: serde_json::Value,
+        after: serde_json::Value,
+    ) -> Result<AuditEntry, StoreError> {
+        let head = self.audit_head().await?;
+        let e = AuditEntry::next(head.as_ref(), at, actor, action, subject, before, after);
+        self.insert_audit(std::slice::from_ref(&e)).await?;
+        Ok(e)
+    }
+
+    /// The last entry of the chain, as this transaction sees it.
+    pub(crate) async fn audit_head(&mut self) -> Result<Option<AuditEntry>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
+        ))
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db("reading the audit head"))?
+        .map(|r| audit_from_row(&r))
+        .transpose()
+    }
+
+    /// Store entries already chained (one multi-row insert).
+    pub(crate) async fn insert_audit(&mut self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        let sql = multi_row("audit_log", AUDIT_COLUMNS, 9, entries.len(), "");
+        let mut q = sqlx::query(&sql);
+        for e in entries {
+            q = q
+                .bind(e.seq as i64)
+                .bind(e.at_text())
+                .bind(e.actor.clone())
+                .bind(e.action.clone())
+                .bind(e.subject.clone())
+                .bind(e.before.to_string())
+                .bind(e.after.to_string())
+                .bind(e.prev_hash.clone())
+                .bind(e.hash.clone());
+        }
+        q.execute(&mut *self.tx)
+            .await
+            .map_err(db("appending to the audit log"))?;
+        Ok(())
+    }
+
+    /// Commit: only now is the change acknowledged.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await.map_err(db("committing"))
+    }
+}
+
+pub(crate) fn audit_from_row(r: &AnyRow) -> Result<AuditEntry, StoreError> {
     let get = |c: &str| -> Result<String, StoreError> {
         r.try_get::<String, _>(c)
             .map_err(db("reading the audit log"))

@@ -3,7 +3,7 @@
 //! running: CI starts it.
 
 use chrono::{TimeZone, Utc};
-use store::{ApplicationRow, Store, StoreError};
+use store::{ApplicationKeys, ApplicationRow, NewApplication, Store, StoreError};
 
 async fn fresh_pg(name: &str) -> String {
     store::testing::fresh_postgres(name).await
@@ -97,15 +97,23 @@ async fn applications_use_optimistic_concurrency(url: &str) {
         version: 1,
         body: serde_json::json!({"substance": "NPP"}),
     };
-    s.insert_application(&row, at(0)).await.expect("insert");
+    let keys = ApplicationKeys::default();
+    let mut tx = s.write().await.expect("tx");
+    tx.insert_application(&row, &keys, at(0))
+        .await
+        .expect("insert");
+    tx.commit().await.expect("commit");
+    let mut tx = s.write().await.expect("tx");
     assert!(
         matches!(
-            s.insert_application(&row, at(0)).await,
-            Err(StoreError::Db { .. })
+            tx.insert_application(&row, &keys, at(0)).await,
+            Err(StoreError::Duplicate(_))
         ),
         "duplicate id"
     );
-    let v = s
+    drop(tx);
+    let mut tx = s.write().await.expect("tx");
+    let v = tx
         .update_application(
             "app-1",
             1,
@@ -117,15 +125,16 @@ async fn applications_use_optimistic_concurrency(url: &str) {
         .expect("update");
     assert_eq!(v, 2);
     assert!(matches!(
-        s.update_application("app-1", 1, "approved", &serde_json::json!({}), at(2))
+        tx.update_application("app-1", 1, "approved", &serde_json::json!({}), at(2))
             .await,
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
-        s.update_application("nope", 1, "approved", &serde_json::json!({}), at(2))
+        tx.update_application("nope", 1, "approved", &serde_json::json!({}), at(2))
             .await,
         Err(StoreError::NotFound(_))
     ));
+    tx.commit().await.expect("commit");
     let got = s
         .get_application("app-1")
         .await
@@ -135,6 +144,34 @@ async fn applications_use_optimistic_concurrency(url: &str) {
         (got.state.as_str(), got.version, got.body["risk"].as_str()),
         ("under_review", 2, Some("low"))
     );
+}
+
+async fn a_rolled_back_change_leaves_no_audit_entry(url: &str) {
+    let s = Store::connect(url).await.expect("connect");
+    let row = ApplicationRow {
+        id: "app-9".into(),
+        owner_org: "o".into(),
+        state: "under_review".into(),
+        version: 1,
+        body: serde_json::json!({}),
+    };
+    let mut tx = s.write().await.expect("tx");
+    tx.insert_application(&row, &ApplicationKeys::default(), at(0))
+        .await
+        .expect("insert");
+    tx.audit(
+        at(0),
+        "u",
+        "application.submit",
+        "application/app-9",
+        serde_json::Value::Null,
+        serde_json::json!(1),
+    )
+    .await
+    .expect("audit");
+    drop(tx); // no commit: as if the process died here
+    assert!(s.get_application("app-9").await.expect("read").is_none());
+    assert_eq!(s.verify_audit().await.expect("read"), Ok(0));
 }
 
 #[tokio::test]
@@ -168,6 +205,76 @@ async fn sqlite_applications() {
 #[tokio::test]
 async fn postgres_applications() {
     applications_use_optimistic_concurrency(&fresh_pg("apps").await).await;
+}
+
+async fn group_commit_files_everything_and_isolates_a_bad_filing(url: &str) {
+    // two stores stand in for two server processes, each with its own group writer
+    let s = Store::connect(url).await.expect("connect");
+    let other = Store::connect(url).await.expect("connect");
+    let filing = |id: String| NewApplication {
+        row: ApplicationRow {
+            id,
+            owner_org: "o".into(),
+            state: "under_review".into(),
+            version: 1,
+            body: serde_json::json!({"n": 1}),
+        },
+        keys: ApplicationKeys::default(),
+        documents: vec![("ab".repeat(32), 3, "YWJj".into())],
+        at: at(0),
+        actor: "u".into(),
+        action: "application.submit".into(),
+    };
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        // id 7 twice: exactly one of the two must fail, nothing else
+        let id = if i == 100 {
+            "app-7".to_string()
+        } else {
+            format!("app-{i}")
+        };
+        let s = if i % 2 == 0 { s.clone() } else { other.clone() };
+        let f = filing(id);
+        tasks.push(tokio::spawn(async move { s.file_application(f).await }));
+    }
+    let mut ok = 0;
+    let mut dup = 0;
+    for t in tasks {
+        match t.await.expect("join") {
+            Ok(_) => ok += 1,
+            Err(StoreError::Duplicate(_)) => dup += 1,
+            Err(e) => panic!("unexpected: {e}"),
+        }
+    }
+    assert_eq!((ok, dup), (199, 1));
+    assert_eq!(s.verify_audit().await.expect("read"), Ok(199));
+    assert!(s.get_application("app-199").await.expect("read").is_some());
+    assert_eq!(
+        s.document(&"ab".repeat(32)).await.expect("read").as_deref(),
+        Some("YWJj")
+    );
+}
+
+#[tokio::test]
+async fn sqlite_group_commit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    group_commit_files_everything_and_isolates_a_bad_filing(&sqlite_url(&dir, "gc")).await;
+}
+
+#[tokio::test]
+async fn postgres_group_commit() {
+    group_commit_files_everything_and_isolates_a_bad_filing(&fresh_pg("gc").await).await;
+}
+
+#[tokio::test]
+async fn sqlite_rollback() {
+    let dir = tempfile::tempdir().expect("tmp");
+    a_rolled_back_change_leaves_no_audit_entry(&sqlite_url(&dir, "rb")).await;
+}
+
+#[tokio::test]
+async fn postgres_rollback() {
+    a_rolled_back_change_leaves_no_audit_entry(&fresh_pg("rb").await).await;
 }
 
 #[tokio::test]

@@ -1,0 +1,227 @@
+//! Load generator for `fentguard serve`: `--clients` keep-alive HTTP/1.1 connections on
+//! loopback hammer one scenario for `--seconds`, then print throughput, p50/p99 latency
+//! and the error count as one JSON line.
+//!
+//! Scenarios: `verify` (public permit verification; a permit is first taken through the
+//! whole workflow with the demo tokens) and `submit` (export-application submissions).
+
+use anyhow::{bail, Context, Result};
+use bytes::Bytes;
+use clap::Parser;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+struct Args {
+    /// Server address, host:port.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// The JSON printed by `fentguard demo seed`.
+    #[arg(long)]
+    tokens: std::path::PathBuf,
+    /// `verify` or `submit`.
+    #[arg(long)]
+    scenario: String,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 64)]
+    clients: usize,
+    /// Duration of the measurement.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+async fn connect(addr: &str) -> Result<Sender> {
+    let stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .with_context(|| format!("connecting to {addr}"))?;
+    stream.set_nodelay(true)?;
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    Ok(sender)
+}
+
+async fn send(
+    s: &mut Sender,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> Result<(u16, Bytes)> {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "loadgen");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    if body.is_some() {
+        req = req.header("content-type", "application/json");
+    }
+    let req = req.body(Full::new(Bytes::from(body.unwrap_or("").to_string())))?;
+    s.ready().await?;
+    let res = s.send_request(req).await?;
+    let status = res.status().as_u16();
+    let bytes = res.into_body().collect().await?.to_bytes();
+    Ok((status, bytes))
+}
+
+fn application() -> String {
+    serde_json::json!({
+        "importer": {"name": "Quimica Demo SA", "address": "Monterrey", "country": "MX"},
+        "consignee": {"name": "Quimica Demo SA", "address": "Monterrey", "country": "MX"},
+        "substance": "NPP", "quantity": "25 kg", "destination": "MX",
+        "point_of_exit": "Shanghai", "point_of_entry": "Manzanillo", "transport_mode": "sea",
+        "planned_dispatch": "2026-12-20", "contract_reference": "C-1", "end_use": "synthesis",
+        "documents": [
+            {"kind": "importer_guarantee", "filename": "g.txt", "content_base64": "Z3VhcmFudGVl"},
+            {"kind": "contract", "filename": "c.txt", "content_base64": "Y29udHJhY3Q="}
+        ]
+    })
+    .to_string()
+}
+
+async fn step(
+    s: &mut Sender,
+    path: &str,
+    token: &str,
+    body: Option<&str>,
+    want: &[u16],
+) -> Result<serde_json::Value> {
+    let (st, b) = send(s, "POST", path, Some(token), body).await?;
+    if !want.contains(&st) {
+        bail!("{path}: {st} {}", String::from_utf8_lossy(&b));
+    }
+    Ok(serde_json::from_slice(&b)?)
+}
+
+/// Take one application through the workflow and return its permit number.
+async fn issue_permit(addr: &str, t: &serde_json::Value) -> Result<String> {
+    let tok = |k: &str| t[k].as_str().unwrap_or_default().to_string();
+    let mut s = connect(addr).await?;
+    let api = "/api/v1";
+    let app = step(
+        &mut s,
+        &format!("{api}/export-applications"),
+        &tok("compliance_officer"),
+        Some(&application()),
+        &[201],
+    )
+    .await?;
+    let id = app["id"].as_str().unwrap_or_default().to_string();
+    let fwd = step(
+        &mut s,
+        &format!("{api}/export-applications/{id}/forward"),
+        &tok("licensing_officer"),
+        None,
+        &[200],
+    )
+    .await?;
+    let pen = fwd["notification"].as_str().unwrap_or_default().to_string();
+    step(
+        &mut s,
+        &format!("{api}/notifications/{pen}/send"),
+        &tok("public_security_officer"),
+        None,
+        &[200],
+    )
+    .await?;
+    step(
+        &mut s,
+        &format!("{api}/notifications/{pen}/reply"),
+        &tok("foreign_authority_officer"),
+        Some(r#"{"reply":"no_objection"}"#),
+        &[200],
+    )
+    .await?;
+    let mut last = serde_json::Value::Null;
+    for officer in ["licensing_officer", "second_licensing_officer"] {
+        last = step(
+            &mut s,
+            &format!("{api}/export-applications/{id}/decision"),
+            &tok(officer),
+            Some(r#"{"decision":"approve"}"#),
+            &[200, 202],
+        )
+        .await?;
+    }
+    last["permit"]
+        .as_str()
+        .map(String::from)
+        .context("no permit issued")
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let a = Args::parse();
+    let tokens: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&a.tokens)?)?;
+    let (method, path, token, body): (&str, String, Option<String>, Option<String>) =
+        match a.scenario.as_str() {
+            "verify" => {
+                let permit = issue_permit(&a.addr, &tokens).await?;
+                (
+                    "GET",
+                    format!("/api/v1/permits/{permit}/verify"),
+                    None,
+                    None,
+                )
+            }
+            "submit" => (
+                "POST",
+                "/api/v1/export-applications".into(),
+                tokens["compliance_officer"].as_str().map(String::from),
+                Some(application()),
+            ),
+            other => bail!("unknown scenario '{other}' (verify or submit)"),
+        };
+    let want = if method == "GET" { 200 } else { 201 };
+    let deadline = Instant::now() + Duration::from_secs(a.seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..a.clients {
+        let (addr, path, token, body) = (a.addr.clone(), path.clone(), token.clone(), body.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0u64;
+            let mut s = connect(&addr).await?;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                match send(&mut s, method, &path, token.as_deref(), body.as_deref()).await {
+                    Ok((st, _)) if st == want => lat.push(t.elapsed()),
+                    Ok(_) => errors += 1,
+                    Err(_) => {
+                        errors += 1;
+                        s = connect(&addr).await?;
+                    }
+                }
+            }
+            anyhow::Ok((lat, errors))
+        }));
+    }
+    let started = Instant::now();
+    let mut lat = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await??;
+        lat.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    lat.sort_unstable();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    println!(
+        "{}",
+        serde_json::json!({
+            "scenario": a.scenario, "clients": a.clients, "seconds": elapsed,
+            "requests": lat.len(), "errors": errors,
+            "per_second": lat.len() as f64 / elapsed,
+            "p50_ms": pct(0.50), "p99_ms": pct(0.99),
+        })
+    );
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! The OpenAPI 3.1 description, generated from the handlers' annotations, and the
+//! interactive documentation page (Scalar; its script loads from a CDN, so in an
+//! air-gapped site use `/openapi.json` with any local viewer).
+
+use crate::{admin, applications, auth, notifications, permits, AppState, Problem};
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_scalar::{Scalar, Servable};
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "FentGuard API", description = "Export licensing of fentanyl precursors: applications, risk assessment, pre-export notifications, signed permits, customs. Errors are application/problem+json."),
+    paths(
+        permits::healthz, auth::login, auth::me,
+        admin::create_organisation, admin::list_organisations, admin::create_user, admin::put_licence, admin::licences_of,
+        applications::submit, applications::list, applications::get_one, applications::request_information,
+        applications::provide_information, applications::forward, applications::decide, applications::withdraw,
+        notifications::list, notifications::get_one, notifications::document, notifications::send,
+        notifications::reply, notifications::lapse,
+        permits::public_key, permits::verify_permit, permits::get_permit, permits::declare, permits::confirm_exit,
+        permits::endorse_receipt, permits::revoke_permit, permits::alerts, auth::logout, permits::verify_audit,
+    ),
+    components(schemas(Problem)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+/// `GET /openapi.json`.
+pub async fn json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// `GET /docs`.
+pub fn docs() -> axum::Router<AppState> {
+    axum::Router::new().merge(Scalar::with_url("/docs", ApiDoc::openapi()))
+}

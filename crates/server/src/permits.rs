@@ -1,0 +1,602 @@
+//! Permits and what happens to them: public verification (no login), the full record for
+//! those entitled to it, customs declarations (release and draw down, or hold), exit
+//! confirmation, the importing authority's endorsement of the quantity received (a
+//! difference raises an alert); plus health, alerts and audit verification.
+
+use crate::auth::{new_id, Caller};
+use crate::{AppState, Problem};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::Json;
+use chrono::NaiveDate;
+use control::{may, CustomsOutcome, Declaration, Operation};
+use serde::{Deserialize, Serialize};
+use store::{Alert, DeclarationRecord, PermitRecord};
+use utoipa::ToSchema;
+
+type Body<T> = Result<Json<T>, JsonRejection>;
+
+/// Health.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: &'static str,
+    /// `sqlite` or `postgres`.
+    pub database: &'static str,
+}
+
+/// Liveness and database check.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "OK", body = Health), (status = 503, description = "the database is unavailable", body = Problem)), tag = "operations")]
+pub async fn healthz(State(s): State<AppState>) -> Result<Json<Health>, Problem> {
+    s.store.ping().await?;
+    Ok(Json(Health {
+        status: "ok",
+        database: if s.store.is_postgres() {
+            "postgres"
+        } else {
+            "sqlite"
+        },
+    }))
+}
+
+/// The permit-signing public key.
+#[derive(Serialize, ToSchema)]
+pub struct PublicKey {
+    /// `Ed25519`.
+    pub algorithm: &'static str,
+    /// The key, hex.
+    pub public_key: String,
+}
+
+/// The key permits are signed with, for offline verification.
+#[utoipa::path(get, path = "/api/v1/permits/public-key", responses((status = 200, description = "OK", body = PublicKey)), tag = "permits")]
+pub async fn public_key(State(s): State<AppState>) -> Json<PublicKey> {
+    Json(PublicKey {
+        algorithm: "Ed25519",
+        public_key: hex::encode(s.verifying_key().to_bytes()),
+    })
+}
+
+/// A permit's public status.
+#[derive(Serialize, ToSchema)]
+pub struct PermitCheck {
+    /// Number.
+    pub number: String,
+    /// valid, not_yet_valid, expired, revoked, exhausted, or invalid_signature.
+    pub status: String,
+    /// kg left (when valid).
+    pub remaining_kg: Option<f64>,
+    /// The signature verifies against the authority's key.
+    pub signature_valid: bool,
+    /// Substance.
+    pub substance: String,
+    /// Destination.
+    pub destination: String,
+    /// First valid day.
+    pub valid_from: NaiveDate,
+    /// Last valid day.
+    pub valid_until: NaiveDate,
+    /// The signed permit (check it offline with the public key).
+    pub signed_permit: control::SignedPermit,
+}
+
+async fn permit_record(s: &AppState, number: &str) -> Result<PermitRecord, Problem> {
+    s.store.get_permit(number).await?.ok_or_else(|| {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "unknown-permit",
+            format!("no permit numbered {number}"),
+        )
+    })
+}
+
+/// Verify a permit: no login needed.
+#[utoipa::path(get, path = "/api/v1/permits/{number}/verify", params(("number" = String, Path)),
+    responses((status = 200, description = "OK", body = PermitCheck), (status = 404, description = "not found", body = Problem)), tag = "permits")]
+pub async fn verify_permit(
+    State(s): State<AppState>,
+    Path(number): Path<String>,
+) -> Result<Json<PermitCheck>, Problem> {
+    let rec = permit_record(&s, &number).await?;
+    let today = s.clock.now().date_naive();
+    let signature_valid = rec.signed.verify(&s.verifying_key()).is_ok();
+    let st = control::permit::status(
+        &rec.signed.permit,
+        today,
+        rec.drawn_kg,
+        rec.revoked,
+        rec.shipped,
+    );
+    let (status, remaining) = match (&st, signature_valid) {
+        (_, false) => ("invalid_signature".to_string(), None),
+        (control::PermitStatus::Valid { remaining_kg }, true) => {
+            ("valid".to_string(), Some(*remaining_kg))
+        }
+        (other, true) => (
+            serde_json::to_value(other)
+                .ok()
+                .and_then(|v| v.get("status").and_then(|x| x.as_str()).map(String::from))
+                .unwrap_or_else(|| "unknown".into()),
+            None,
+        ),
+    };
+    let p = &rec.signed.permit;
+    Ok(Json(PermitCheck {
+        number: p.number.clone(),
+        status,
+        remaining_kg: remaining,
+        signature_valid,
+        substance: p.substance.clone(),
+        destination: p.destination.clone(),
+        valid_from: p.valid_from,
+        valid_until: p.valid_until,
+        signed_permit: rec.signed,
+    }))
+}
+
+/// A permit with its use.
+#[derive(Serialize, ToSchema)]
+pub struct PermitView {
+    /// The signed permit.
+    pub signed_permit: control::SignedPermit,
+    /// kg drawn down by releases.
+    pub drawn_kg: f64,
+    /// Revoked.
+    pub revoked: bool,
+    /// The single shipment left.
+    pub shipped: bool,
+    /// kg confirmed as exited.
+    pub exited_kg: f64,
+    /// kg endorsed as received by the importing authority.
+    pub received_kg: Option<f64>,
+}
+
+impl From<PermitRecord> for PermitView {
+    fn from(r: PermitRecord) -> PermitView {
+        PermitView {
+            signed_permit: r.signed,
+            drawn_kg: r.drawn_kg,
+            revoked: r.revoked,
+            shipped: r.shipped,
+            exited_kg: r.exited_kg,
+            received_kg: r.received_kg,
+        }
+    }
+}
+
+/// The full permit record (customs, officers, its exporter, the destination's authority).
+#[utoipa::path(get, path = "/api/v1/permits/{number}", params(("number" = String, Path)),
+    responses((status = 200, description = "OK", body = PermitView), (status = 403, description = "the caller may not do this", body = Problem), (status = 404, description = "not found", body = Problem)),
+    security(("bearer" = [])), tag = "permits")]
+pub async fn get_permit(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+    Path(number): Path<String>,
+) -> Result<Json<PermitView>, Problem> {
+    let rec = permit_record(&s, &number).await?;
+    may(
+        &p,
+        &Operation::ReadPermit {
+            exporter: &rec.exporter_org,
+            destination: &rec.signed.permit.destination,
+        },
+    )?;
+    Ok(Json(rec.into()))
+}
+
+/// Why a permit is revoked.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeIn {
+    /// Written reasons (recorded in the audit trail).
+    pub reasons: String,
+}
+
+/// The licensing authority revokes a permit: verification then answers `revoked` and
+/// customs holds any declaration against it.
+#[utoipa::path(post, path = "/api/v1/permits/{number}/revoke", params(("number" = String, Path)), request_body = RevokeIn,
+    responses((status = 200, description = "OK", body = PermitView), (status = 409, description = "not possible in the current state", body = Problem), (status = 422, description = "invalid or refused input", body = Problem)),
+    security(("bearer" = [])), tag = "permits")]
+pub async fn revoke_permit(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+    Path(number): Path<String>,
+    body: Body<RevokeIn>,
+) -> Result<Json<PermitView>, Problem> {
+    may(&p, &Operation::Review)?;
+    let Json(input) = body?;
+    if input.reasons.trim().is_empty() {
+        return Err(Problem::unprocessable(
+            "reasons-required",
+            "reasons: a revocation needs written reasons",
+        ));
+    }
+    let now = s.clock.now();
+    let mut tx = s.store.write().await?;
+    let mut r = tx.get_permit(&number).await?.ok_or_else(|| {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "unknown-permit",
+            format!("no permit numbered {number}"),
+        )
+    })?;
+    if r.revoked {
+        return Err(Problem::conflict(
+            "wrong-state",
+            format!("permit {number} is already revoked"),
+        ));
+    }
+    r.revoked = true;
+    tx.update_permit_use(&r).await?;
+    tx.audit(
+        now,
+        &p.user,
+        "permit.revoke",
+        &format!("permit/{number}"),
+        serde_json::json!({"revoked": false}),
+        serde_json::json!({"revoked": true, "reasons": input.reasons}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(r.into()))
+}
+
+/// A customs declaration for an export.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclarationIn {
+    /// Permit number quoted.
+    pub permit_number: String,
+    /// Exporter name.
+    pub exporter: String,
+    /// Importer name.
+    pub importer: String,
+    /// Substance.
+    pub substance: String,
+    /// Quantity, kg as on the permit (base equivalent).
+    pub quantity_kg: f64,
+    /// Destination country.
+    pub destination: String,
+    /// Date of the declaration (default: today).
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+}
+
+/// Customs' answer.
+#[derive(Serialize, ToSchema)]
+pub struct DeclarationOut {
+    /// Declaration id.
+    pub id: String,
+    /// `release` or `hold`.
+    pub outcome: String,
+    /// Why it is held (empty on release).
+    pub reasons: Vec<String>,
+    /// kg left on the permit after this declaration.
+    pub remaining_kg: Option<f64>,
+}
+
+/// Lodge a declaration: release and draw down when the permit is valid and everything
+/// matches; otherwise hold, with every reason.
+#[utoipa::path(post, path = "/api/v1/customs/declarations", request_body = DeclarationIn,
+    responses((status = 201, description = "created", body = DeclarationOut)), security(("bearer" = [])), tag = "customs")]
+pub async fn declare(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+    body: Body<DeclarationIn>,
+) -> Result<(StatusCode, HeaderMap, Json<DeclarationOut>), Problem> {
+    may(&p, &Operation::Customs)?;
+    let Json(d) = body?;
+    let now = s.clock.now();
+    let declaration = Declaration {
+        permit_number: d.permit_number.trim().to_string(),
+        exporter: d.exporter,
+        importer: d.importer,
+        substance: d.substance,
+        quantity_kg: d.quantity_kg,
+        destination: d.destination,
+        date: d.date.unwrap_or_else(|| now.date_naive()),
+    };
+    let mut tx = s.store.write().await?;
+    // Read the permit inside the transaction: two declarations cannot both draw the
+    // same remaining quantity.
+    let rec = tx.get_permit(&declaration.permit_number).await?;
+    let (outcome, remaining) = match &rec {
+        None => (
+            CustomsOutcome::Hold {
+                reasons: vec![format!("no permit numbered {}", declaration.permit_number)],
+            },
+            None,
+        ),
+        Some(r) => {
+            let o = control::customs::check(
+                &declaration,
+                &r.signed,
+                &s.verifying_key(),
+                r.drawn_kg,
+                r.revoked,
+                r.shipped,
+            );
+            let drawn = match &o {
+                CustomsOutcome::Release { draw_down_kg } => r.drawn_kg + draw_down_kg,
+                CustomsOutcome::Hold { .. } => r.drawn_kg,
+            };
+            (o, Some(r.signed.permit.quantity_kg - drawn))
+        }
+    };
+    let id = new_id("decl")?;
+    let record = DeclarationRecord {
+        id: id.clone(),
+        declaration,
+        outcome: outcome.clone(),
+        exited: false,
+        lodged_by: p.user.clone(),
+        at: now,
+    };
+    if let (Some(mut r), CustomsOutcome::Release { draw_down_kg }) = (rec, &outcome) {
+        let before = serde_json::json!({"drawn_kg": r.drawn_kg});
+        r.drawn_kg += draw_down_kg;
+        tx.update_permit_use(&r).await?;
+        tx.audit(
+            now,
+            &p.user,
+            "permit.draw_down",
+            &format!("permit/{}", r.signed.permit.number),
+            before,
+            serde_json::json!({"drawn_kg": r.drawn_kg, "declaration": id}),
+        )
+        .await?;
+    }
+    tx.put_declaration(&record).await?;
+    tx.audit(
+        now,
+        &p.user,
+        "customs.declare",
+        &format!("declaration/{id}"),
+        serde_json::Value::Null,
+        serde_json::to_value(&record).unwrap_or_default(),
+    )
+    .await?;
+    tx.commit().await?;
+    let (name, reasons) = match outcome {
+        CustomsOutcome::Release { .. } => ("release", Vec::new()),
+        CustomsOutcome::Hold { reasons } => ("hold", reasons),
+    };
+    let mut h = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/customs/declarations/{id}")) {
+        h.insert(header::LOCATION, v);
+    }
+    Ok((
+        StatusCode::CREATED,
+        h,
+        Json(DeclarationOut {
+            id,
+            outcome: name.into(),
+            reasons,
+            remaining_kg: remaining,
+        }),
+    ))
+}
+
+/// Exit confirmed.
+#[derive(Serialize, ToSchema)]
+pub struct ExitOut {
+    /// Declaration id.
+    pub declaration: String,
+    /// Permit number.
+    pub permit: String,
+    /// kg that left.
+    pub exited_kg: f64,
+}
+
+/// Customs confirms the released goods left the country (the single shipment is made).
+#[utoipa::path(post, path = "/api/v1/customs/declarations/{id}/exit", params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = ExitOut), (status = 409, description = "not possible in the current state", body = Problem)), security(("bearer" = [])), tag = "customs")]
+pub async fn confirm_exit(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ExitOut>, Problem> {
+    may(&p, &Operation::Customs)?;
+    let now = s.clock.now();
+    let mut d = s
+        .store
+        .declaration(&id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no customs declaration {id}")))?;
+    let CustomsOutcome::Release { draw_down_kg } = d.outcome else {
+        return Err(Problem::conflict(
+            "wrong-state",
+            format!("declaration {id} was held: goods on hold cannot exit"),
+        ));
+    };
+    if d.exited {
+        return Err(Problem::conflict(
+            "wrong-state",
+            format!("exit of declaration {id} was already confirmed"),
+        ));
+    }
+    let mut tx = s.store.write().await?;
+    let mut r = tx
+        .get_permit(&d.declaration.permit_number)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no permit {}", d.declaration.permit_number)))?;
+    let before = serde_json::json!({"shipped": r.shipped, "exited_kg": r.exited_kg});
+    r.shipped = true;
+    r.exited_kg += draw_down_kg;
+    d.exited = true;
+    tx.update_permit_use(&r).await?;
+    tx.put_declaration(&d).await?;
+    tx.audit(
+        now,
+        &p.user,
+        "customs.exit",
+        &format!("permit/{}", r.signed.permit.number),
+        before,
+        serde_json::json!({"shipped": true, "exited_kg": r.exited_kg, "declaration": id}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(ExitOut {
+        declaration: id,
+        permit: r.signed.permit.number,
+        exited_kg: r.exited_kg,
+    }))
+}
+
+/// The quantity the importing authority says arrived.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptIn {
+    /// kg received (base equivalent, as on the permit).
+    pub received_kg: f64,
+}
+
+/// The endorsement, with an alert when the quantities differ.
+#[derive(Serialize, ToSchema)]
+pub struct ReceiptOut {
+    /// Permit.
+    pub permit: String,
+    /// kg that left.
+    pub exited_kg: f64,
+    /// kg received.
+    pub received_kg: f64,
+    /// Alert raised, if any.
+    #[schema(value_type = Option<Object>)]
+    pub alert: Option<Alert>,
+}
+
+/// The importing country's authority endorses the quantity received.
+#[utoipa::path(post, path = "/api/v1/permits/{number}/receipt", params(("number" = String, Path)), request_body = ReceiptIn,
+    responses((status = 200, description = "OK", body = ReceiptOut), (status = 403, description = "the caller may not do this", body = Problem), (status = 409, description = "not possible in the current state", body = Problem)),
+    security(("bearer" = [])), tag = "permits")]
+pub async fn endorse_receipt(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+    Path(number): Path<String>,
+    body: Body<ReceiptIn>,
+) -> Result<Json<ReceiptOut>, Problem> {
+    let rec = permit_record(&s, &number).await?;
+    may(
+        &p,
+        &Operation::EndorseReceipt {
+            destination: &rec.signed.permit.destination,
+        },
+    )?;
+    let Json(input) = body?;
+    if !(input.received_kg.is_finite() && input.received_kg >= 0.0) {
+        return Err(Problem::unprocessable(
+            "invalid-body",
+            "received_kg: must be a number of kg, zero or more",
+        ));
+    }
+    let now = s.clock.now();
+    let mut tx = s.store.write().await?;
+    let mut r = tx
+        .get_permit(&number)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no permit {number}")))?;
+    if !r.shipped {
+        return Err(Problem::conflict(
+            "wrong-state",
+            format!("no exit has been confirmed under permit {number}"),
+        ));
+    }
+    if r.received_kg.is_some() {
+        return Err(Problem::conflict(
+            "wrong-state",
+            format!("receipt under permit {number} was already endorsed"),
+        ));
+    }
+    r.received_kg = Some(input.received_kg);
+    tx.update_permit_use(&r).await?;
+    tx.audit(
+        now,
+        &p.user,
+        "permit.endorse_receipt",
+        &format!("permit/{number}"),
+        serde_json::json!({"received_kg": null}),
+        serde_json::json!({"received_kg": input.received_kg, "exited_kg": r.exited_kg}),
+    )
+    .await?;
+    let alert = match control::customs::receipt_difference(
+        r.exited_kg,
+        input.received_kg,
+        s.rules.workflow.receipt_tolerance_percent,
+    ) {
+        Some(message) => {
+            let a = Alert {
+                id: new_id("alert")?,
+                at: now,
+                kind: "receipt_difference".into(),
+                subject: format!("permit/{number}"),
+                message,
+            };
+            tx.insert_alert(&a).await?;
+            tx.audit(
+                now,
+                &p.user,
+                "alert.raise",
+                &format!("alert/{}", a.id),
+                serde_json::Value::Null,
+                serde_json::to_value(&a).unwrap_or_default(),
+            )
+            .await?;
+            Some(a)
+        }
+        None => None,
+    };
+    tx.commit().await?;
+    Ok(Json(ReceiptOut {
+        permit: number,
+        exited_kg: r.exited_kg,
+        received_kg: input.received_kg,
+        alert,
+    }))
+}
+
+/// Alerts, newest first.
+#[utoipa::path(get, path = "/api/v1/alerts", responses((status = 200, description = "OK", body = Vec<Object>)), security(("bearer" = [])), tag = "operations")]
+pub async fn alerts(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+) -> Result<Json<Vec<Alert>>, Problem> {
+    may(&p, &Operation::ReadAlerts)?;
+    Ok(Json(s.store.alerts().await?))
+}
+
+/// Result of verifying the audit chain.
+#[derive(Serialize, ToSchema)]
+pub struct AuditCheck {
+    /// Whether the chain is intact.
+    pub valid: bool,
+    /// Entries checked (when valid).
+    pub entries: Option<u64>,
+    /// First broken entry.
+    pub broken_at: Option<u64>,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// Verify the whole audit hash chain.
+#[utoipa::path(get, path = "/api/v1/audit/verify", responses((status = 200, description = "OK", body = AuditCheck)), security(("bearer" = [])), tag = "operations")]
+pub async fn verify_audit(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+) -> Result<Json<AuditCheck>, Problem> {
+    may(&p, &Operation::VerifyAudit)?;
+    Ok(Json(match s.store.verify_audit().await? {
+        Ok(n) => AuditCheck {
+            valid: true,
+            entries: Some(n),
+            broken_at: None,
+            reason: None,
+        },
+        Err(b) => AuditCheck {
+            valid: false,
+            entries: None,
+            broken_at: Some(b.seq),
+            reason: Some(b.reason),
+        },
+    }))
+}

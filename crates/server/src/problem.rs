@@ -1,0 +1,158 @@
+//! Errors as `application/problem+json` (RFC 9457): every failure a client can cause
+//! gets a status, a stable type and a sentence saying what and where, never a bare 500.
+
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// An error as `application/problem+json`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the problem type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What happened, for people.
+    pub detail: String,
+    /// Every individual error (e.g. each missing field), when there are several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+    /// Extra machine-readable context (e.g. the export-rule answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<serde_json::Value>,
+    #[serde(skip)]
+    www_authenticate: bool,
+}
+
+impl Problem {
+    /// A problem with a status, a type slug and a detail.
+    pub fn new(status: StatusCode, kind: &str, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: format!("https://fentguard.invalid/problems/{kind}"),
+            title: status.canonical_reason().unwrap_or("error").to_string(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: Vec::new(),
+            context: None,
+            www_authenticate: status == StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    /// With a list of individual errors.
+    pub fn with_errors(mut self, errors: Vec<String>) -> Problem {
+        self.errors = errors;
+        self
+    }
+
+    /// With machine-readable context.
+    pub fn with_context(mut self, context: impl Serialize) -> Problem {
+        self.context = serde_json::to_value(context).ok();
+        self
+    }
+
+    /// 404.
+    pub fn not_found(what: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", what)
+    }
+
+    /// 422 with a type slug.
+    pub fn unprocessable(kind: &str, detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, kind, detail)
+    }
+
+    /// 409 with a type slug.
+    pub fn conflict(kind: &str, detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::CONFLICT, kind, detail)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut res = (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response();
+        if self.www_authenticate {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"fentguard\""),
+            );
+        }
+        res
+    }
+}
+
+impl From<store::StoreError> for Problem {
+    fn from(e: store::StoreError) -> Problem {
+        match &e {
+            store::StoreError::NotFound(_) => Problem::not_found(e.to_string()),
+            store::StoreError::Conflict(_) => Problem::conflict("conflict", e.to_string()),
+            store::StoreError::Duplicate(_) => Problem::conflict("duplicate", e.to_string()),
+            _ => {
+                tracing::error!(error = %e, "storage failure");
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "storage", e.to_string())
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for Problem {
+    fn from(e: JsonRejection) -> Problem {
+        let status = match &e {
+            JsonRejection::JsonDataError(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            JsonRejection::BytesRejection(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let kind = match status {
+            StatusCode::UNPROCESSABLE_ENTITY => "invalid-body",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "content-type",
+            StatusCode::PAYLOAD_TOO_LARGE => "body-too-large",
+            _ => "malformed-json",
+        };
+        let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!(
+                "the request body is larger than {} bytes (or could not be read)",
+                crate::MAX_BODY
+            )
+        } else {
+            e.body_text()
+        };
+        Problem::new(status, kind, detail)
+    }
+}
+
+impl From<PathRejection> for Problem {
+    fn from(e: PathRejection) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, "bad-path", e.body_text())
+    }
+}
+
+impl From<control::WorkflowError> for Problem {
+    fn from(e: control::WorkflowError) -> Problem {
+        let kind = match e {
+            control::WorkflowError::WrongState { .. } => "wrong-state",
+            control::WorkflowError::NotVerified => "not-verified",
+            control::WorkflowError::Objection => "objection",
+            control::WorkflowError::SecondOfficerRequired => "second-officer-required",
+            control::WorkflowError::ReasonsRequired => {
+                return Problem::unprocessable("reasons-required", e.to_string())
+            }
+        };
+        Problem::conflict(kind, e.to_string())
+    }
+}
+
+impl From<control::Denied> for Problem {
+    fn from(e: control::Denied) -> Problem {
+        Problem::new(StatusCode::FORBIDDEN, "forbidden", e.0)
+    }
+}

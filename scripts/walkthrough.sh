@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# One export licence from application to customs release, over the HTTP API with curl,
+# exactly as in the README walk-through. Usage:
+#   scripts/walkthrough.sh [DATABASE_URL]     (default: a fresh SQLite file)
+# Needs curl and jq. Fails (non-zero) when any step does not answer as described.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${FENTGUARD_BIN:-target/release/fentguard}
+port=${PORT:-18090}
+tmp=$(mktemp -d)
+db=${1:-"sqlite://$tmp/walkthrough.db"}
+api="http://127.0.0.1:$port/api/v1"
+
+"$bin" serve --db "$db" --listen "127.0.0.1:$port" --key "$tmp/key" 2>"$tmp/serve.log" &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+
+step() { printf '\n== %s\n' "$*"; }
+check() { if ! eval "$1"; then echo "FAILED: $1" >&2; exit 1; fi; }
+
+# --- README walk-through starts here ---
+step "seed one organisation and user per role; keep their tokens"
+"$bin" demo seed --db "$db" > "$tmp/tokens.json"
+tok() { jq -r ".$1" "$tmp/tokens.json"; }
+EXPORTER=$(tok compliance_officer); OFFICER=$(tok licensing_officer)
+OFFICER2=$(tok second_licensing_officer); POLICE=$(tok public_security_officer)
+CUSTOMS=$(tok customs_officer); MEXICO=$(tok foreign_authority_officer)
+ADMIN=$(tok administrator)
+
+step "the exporter applies to ship 25 kg of NPP to Mexico"
+guarantee=$(printf 'Importer guarantee: for pharmaceutical synthesis only.' | base64 -w0)
+contract=$(printf 'Sales contract QS-2026-118' | base64 -w0)
+cat > "$tmp/application.json" <<JSON
+{
+  "importer":  {"name": "Quimica Demo SA de CV", "address": "Av. Industria 10, Monterrey", "country": "MX"},
+  "consignee": {"name": "Quimica Demo SA de CV", "address": "Planta 2, Monterrey", "country": "MX"},
+  "substance": "N-phenethyl-4-piperidone", "quantity": "25 kg", "destination": "MX",
+  "point_of_exit": "Shanghai", "point_of_entry": "Manzanillo", "transport_mode": "sea",
+  "planned_dispatch": "$(date -u -d '+30 days' +%F)", "contract_reference": "QS-2026-118",
+  "end_use": "synthesis of a licensed analgesic",
+  "documents": [
+    {"kind": "importer_guarantee", "filename": "guarantee.txt", "content_base64": "$guarantee"},
+    {"kind": "contract", "filename": "contract.txt", "content_base64": "$contract"}
+  ]
+}
+JSON
+curl -s -H "Authorization: Bearer $EXPORTER" -H 'Content-Type: application/json' \
+  --data @"$tmp/application.json" "$api/export-applications" | tee "$tmp/submitted.json" | jq '{id, state, risk: .risk.level, reasons: [.risk.reasons[].code], regimes: [.export_check.regimes[].id]}'
+APP=$(jq -r .id "$tmp/submitted.json")
+check '[ "$(jq -r .state "$tmp/submitted.json")" = under_review ]'
+
+step "the licensing officer forwards it for international verification"
+curl -s -X POST -H "Authorization: Bearer $OFFICER" "$api/export-applications/$APP/forward" | tee "$tmp/fwd.json" | jq '{state, notification}'
+PEN=$(jq -r .notification "$tmp/fwd.json")
+
+step "public security sends the pre-export notification to Mexico's authority"
+curl -s -X POST -H "Authorization: Bearer $POLICE" "$api/notifications/$PEN/send" | jq '{state, note}'
+
+step "Mexico's authority sees it and replies: no objection"
+curl -s -H "Authorization: Bearer $MEXICO" "$api/notifications" | jq '[.[] | {id, substance, quantity_kg, reply_deadline}]'
+curl -s -H "Authorization: Bearer $MEXICO" -H 'Content-Type: application/json' \
+  --data '{"reply": "no_objection"}' "$api/notifications/$PEN/reply" | tee "$tmp/reply.json" | jq '{state, application_state}'
+check '[ "$(jq -r .application_state "$tmp/reply.json")" = verified ]'
+
+step "high risk: one officer proposes approval, a second confirms; the permit is issued"
+curl -s -H "Authorization: Bearer $OFFICER" -H 'Content-Type: application/json' \
+  --data '{"decision": "approve"}' "$api/export-applications/$APP/decision" | jq '{state, note}'
+curl -s -H "Authorization: Bearer $OFFICER2" -H 'Content-Type: application/json' \
+  --data '{"decision": "approve"}' "$api/export-applications/$APP/decision" | tee "$tmp/decision.json" | jq '{state, permit, note}'
+PERMIT=$(jq -r .permit "$tmp/decision.json")
+check '[ "$(jq -r .state "$tmp/decision.json")" = approved ]'
+
+step "anyone verifies the permit, without logging in"
+curl -s "$api/permits/$PERMIT/verify" | tee "$tmp/verify.json" | jq '{number, status, remaining_kg, signature_valid}'
+check '[ "$(jq -r .status "$tmp/verify.json")" = valid ]'
+
+step "customs holds a declaration that does not match the permit"
+curl -s -H "Authorization: Bearer $CUSTOMS" -H 'Content-Type: application/json' \
+  --data "{\"permit_number\": \"$PERMIT\", \"exporter\": \"Jiangsu Demo Fine Chemicals Co., Ltd.\", \"importer\": \"Quimica Demo SA de CV\", \"substance\": \"N-phenethyl-4-piperidone\", \"quantity_kg\": 40, \"destination\": \"US\"}" \
+  "$api/customs/declarations" | tee "$tmp/held.json" | jq '{outcome, reasons}'
+check '[ "$(jq -r .outcome "$tmp/held.json")" = hold ]'
+
+step "customs releases the matching declaration and draws the permit down; exit confirmed"
+curl -s -H "Authorization: Bearer $CUSTOMS" -H 'Content-Type: application/json' \
+  --data "{\"permit_number\": \"$PERMIT\", \"exporter\": \"Jiangsu Demo Fine Chemicals Co., Ltd.\", \"importer\": \"Quimica Demo SA de CV\", \"substance\": \"N-phenethyl-4-piperidone\", \"quantity_kg\": 25, \"destination\": \"MX\"}" \
+  "$api/customs/declarations" | tee "$tmp/released.json" | jq '{id, outcome, remaining_kg}'
+check '[ "$(jq -r .outcome "$tmp/released.json")" = release ]'
+curl -s -X POST -H "Authorization: Bearer $CUSTOMS" "$api/customs/declarations/$(jq -r .id "$tmp/released.json")/exit" | jq .
+curl -s "$api/permits/$PERMIT/verify" | tee "$tmp/verify2.json" | jq '{status}'
+check '[ "$(jq -r .status "$tmp/verify2.json")" = exhausted ]'
+
+step "Mexico endorses 24 kg received: the difference raises an alert"
+curl -s -H "Authorization: Bearer $MEXICO" -H 'Content-Type: application/json' \
+  --data '{"received_kg": 24}' "$api/permits/$PERMIT/receipt" | tee "$tmp/receipt.json" | jq '{received_kg, alert: .alert.message}'
+check '[ "$(jq -r .alert.kind "$tmp/receipt.json")" = receipt_difference ]'
+
+step "the audit trail is intact"
+curl -s -H "Authorization: Bearer $ADMIN" "$api/audit/verify" | tee "$tmp/audit.json" | jq .
+check '[ "$(jq -r .valid "$tmp/audit.json")" = true ]'
+# --- README walk-through ends here ---
+
+kill -TERM $server; wait $server
+"$bin" audit verify --db "$db"
+echo "walk-through passed on $db"
