@@ -70,6 +70,15 @@ pub enum Operation<'a> {
     },
     /// Read alerts.
     ReadAlerts,
+    /// Capture EPCIS events: an enterprise reporting its own movements.
+    CaptureEvents,
+    /// Read a captured event or capture job recorded by `owner` (an organisation id).
+    ReadEvent {
+        /// The organisation that captured it.
+        owner: &'a str,
+    },
+    /// Query events; an enterprise's query only ever covers its own events.
+    QueryEvents,
     /// Verify the audit chain.
     VerifyAudit,
     /// Manage organisations, users and enterprise licences.
@@ -152,6 +161,23 @@ pub fn may(p: &Principal, op: &Operation) -> Result<(), Denied> {
             R::LicensingOfficer | R::PublicSecurityOfficer | R::CustomsOfficer | R::Administrator,
         ) => Ok(()),
         (O::ReadAlerts, _) => deny("read alerts"),
+        (O::CaptureEvents, R::ComplianceOfficer) => Ok(()),
+        (O::CaptureEvents, _) => deny("capture EPCIS events (enterprises report their own)"),
+        (O::ReadEvent { owner }, R::ComplianceOfficer) => {
+            if *owner == p.org {
+                Ok(())
+            } else {
+                Err(Denied(
+                    "the event was captured by another enterprise".into(),
+                ))
+            }
+        }
+        (
+            O::ReadEvent { .. } | O::QueryEvents,
+            R::LicensingOfficer | R::PublicSecurityOfficer | R::CustomsOfficer,
+        ) => Ok(()),
+        (O::QueryEvents, R::ComplianceOfficer) => Ok(()),
+        (O::ReadEvent { .. } | O::QueryEvents, _) => deny("read traceability events"),
         (O::VerifyAudit, R::Administrator | R::LicensingOfficer | R::PublicSecurityOfficer) => {
             Ok(())
         }

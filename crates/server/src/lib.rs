@@ -17,6 +17,7 @@ pub mod applications;
 pub mod auth;
 pub mod cache;
 pub mod demo;
+pub mod events;
 pub mod notifications;
 pub mod openapi;
 pub mod permits;
@@ -249,7 +250,28 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+        .merge(epcis_routes())
         .with_state(state)
+}
+
+/// The EPCIS 2.0 bindings, with their own (larger) body limit for capture documents.
+fn epcis_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/epcis/capture",
+            post(events::capture)
+                .get(events::capture_jobs)
+                .options(events::capture_options),
+        )
+        .route("/epcis/capture/{id}", get(events::capture_job))
+        .route("/epcis/events", get(events::query_events))
+        .route("/epcis/events/{id}", get(events::get_event))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            events::CAPTURE_MAX_BODY,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            events::CAPTURE_MAX_BODY,
+        ))
 }
 
 /// The API name of a unit enum variant (its serde name, e.g. `under_review`).

@@ -2,7 +2,7 @@
 //! interactive documentation page (Scalar; its script loads from a CDN, so in an
 //! air-gapped site use `/openapi.json` with any local viewer).
 
-use crate::{admin, applications, auth, notifications, permits, AppState, Problem};
+use crate::{admin, applications, auth, events, notifications, permits, AppState, Problem};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -23,7 +23,7 @@ impl Modify for BearerAuth {
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "FentGuard API", description = "Export licensing of fentanyl precursors: applications, risk assessment, pre-export notifications, signed permits, customs. Errors are application/problem+json."),
+    info(title = "FentGuard API", description = "Export licensing of fentanyl precursors: applications, risk assessment, pre-export notifications, signed permits, customs; the EPCIS 2.0 traceability ledger under /epcis. Errors are application/problem+json."),
     paths(
         permits::healthz, auth::login, auth::me,
         admin::create_organisation, admin::list_organisations, admin::create_user, admin::put_licence, admin::licences_of,
@@ -33,6 +33,7 @@ impl Modify for BearerAuth {
         notifications::reply, notifications::lapse,
         permits::public_key, permits::verify_permit, permits::get_permit, permits::declare, permits::confirm_exit,
         permits::endorse_receipt, permits::revoke_permit, permits::alerts, auth::logout, permits::verify_audit,
+        events::capture_options, events::capture, events::capture_jobs, events::capture_job, events::query_events, events::get_event,
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth)

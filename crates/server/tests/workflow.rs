@@ -844,6 +844,14 @@ async fn access_on(url: &str) {
     assert!(!permit.is_empty(), "{v}");
 
     const LIC: &[&str] = &["licensing_officer", "second_licensing_officer"];
+    const EVENT_READERS: &[&str] = &[
+        "compliance_officer",
+        "other_compliance_officer",
+        "licensing_officer",
+        "second_licensing_officer",
+        "public_security_officer",
+        "customs_officer",
+    ];
     let cases: Vec<(&str, String, Vec<&str>)> = vec![
         ("GET", "/api/v1/me".into(), vec!["*"]),
         ("GET", "/api/v1/organisations".into(), vec!["administrator"]),
@@ -1005,6 +1013,13 @@ async fn access_on(url: &str) {
             "/api/v1/audit/verify".into(),
             [&["public_security_officer", "administrator"][..], LIC].concat(),
         ),
+        (
+            "POST",
+            "/epcis/capture".into(),
+            vec!["compliance_officer", "other_compliance_officer"],
+        ),
+        ("GET", "/epcis/capture".into(), EVENT_READERS.to_vec()),
+        ("GET", "/epcis/events".into(), EVENT_READERS.to_vec()),
         // last: it revokes each caller's token
         ("POST", "/api/v1/auth/logout".into(), vec!["*"]),
     ];

@@ -14,9 +14,11 @@
 #![warn(missing_docs)]
 
 mod filing;
+mod ledger;
 mod records;
 
 pub use filing::NewApplication;
+pub use ledger::*;
 pub use records::*;
 
 use chrono::{DateTime, Utc};
