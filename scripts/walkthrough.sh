@@ -95,6 +95,37 @@ curl -s -H "Authorization: Bearer $MEXICO" -H 'Content-Type: application/json' \
   --data '{"received_kg": 24}' "$api/permits/$PERMIT/receipt" | tee "$tmp/receipt.json" | jq '{received_kg, alert: .alert.message}'
 check '[ "$(jq -r .alert.kind "$tmp/receipt.json")" = receipt_difference ]'
 
+step "the exporter reports the lot's production and shipment as EPCIS 2.0 events"
+cat > "$tmp/events.jsonld" <<'JSON'
+{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+ "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-11-20T08:00:00+08:00",
+ "epcisBody": {"eventList": [
+  {"type": "ObjectEvent", "action": "ADD", "bizStep": "commissioning", "disposition": "active",
+   "eventTime": "2026-11-18T09:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+   "quantityList": [{"epcClass": "urn:epc:class:lgtin:6901234.012345.NPP-2611", "quantity": 25, "uom": "KGM"}],
+   "bizLocation": {"id": "urn:epc:id:sgln:6901234.00001.0"}},
+  {"type": "ObjectEvent", "action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",
+   "eventTime": "2026-11-20T15:30:00+08:00", "eventTimeZoneOffset": "+08:00",
+   "quantityList": [{"epcClass": "urn:epc:class:lgtin:6901234.012345.NPP-2611", "quantity": 25, "uom": "KGM"}],
+   "bizLocation": {"id": "urn:epc:id:sgln:6901234.00001.0"},
+   "sourceList": [{"type": "owning_party", "source": "urn:epc:id:pgln:6901234.00000"}],
+   "destinationList": [{"type": "owning_party", "destination": "urn:epc:id:pgln:7501234.00000"}]}
+ ]}}
+JSON
+epcis="http://127.0.0.1:$port/epcis"
+curl -s -D "$tmp/capture.headers" -H "Authorization: Bearer $EXPORTER" -H 'Content-Type: application/ld+json' \
+  --data @"$tmp/events.jsonld" "$epcis/capture" | tee "$tmp/capture.json" | jq '{captureID, success}'
+check 'grep -qi "^location: /epcis/capture/" "$tmp/capture.headers"'
+curl -s -H "Authorization: Bearer $OFFICER" "$epcis/events?EQ_bizStep=shipping&MATCH_epcClass=urn:epc:class:lgtin:6901234.012345.NPP-2611" \
+  | tee "$tmp/query.json" | jq '.epcisBody.queryResults.resultsBody.eventList[] | {eventID, bizStep, quantityList}'
+check '[ "$(jq ".epcisBody.queryResults.resultsBody.eventList | length" "$tmp/query.json")" = 1 ]'
+
+step "the same events captured again are duplicates (409), and nothing is stored twice"
+code=$(curl -s -o "$tmp/dup.json" -w '%{http_code}' -H "Authorization: Bearer $EXPORTER" -H 'Content-Type: application/ld+json' \
+  --data @"$tmp/events.jsonld" "$epcis/capture")
+jq -r .detail "$tmp/dup.json"
+check '[ "$code" = 409 ]'
+
 step "the audit trail is intact"
 curl -s -H "Authorization: Bearer $ADMIN" "$api/audit/verify" | tee "$tmp/audit.json" | jq .
 check '[ "$(jq -r .valid "$tmp/audit.json")" = true ]'

@@ -3,7 +3,8 @@
 //! and the error count as one JSON line.
 //!
 //! Scenarios: `verify` (public permit verification; a permit is first taken through the
-//! whole workflow with the demo tokens) and `submit` (export-application submissions).
+//! whole workflow with the demo tokens), `submit` (export-application submissions) and
+//! `capture` (EPCIS documents of `--events` new events each; throughput also in events/s).
 
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
@@ -30,6 +31,35 @@ struct Args {
     /// Duration of the measurement.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Events per capture document (scenario `capture`).
+    #[arg(long, default_value_t = 500)]
+    events: usize,
+}
+
+/// An EPCIS document of `n` distinct shipping events (serials from client and round).
+fn capture_document(client: usize, round: u64, n: usize) -> String {
+    let events: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "type": "ObjectEvent", "action": "OBSERVE", "bizStep": "shipping",
+                "disposition": "in_transit",
+                "eventTime": "2026-11-20T08:00:00.000+08:00", "eventTimeZoneOffset": "+08:00",
+                "epcList": [format!("urn:epc:id:sgtin:0614141.107346.{client}x{round}x{i}")],
+                "quantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.012345.NPP-2026-11", "quantity": 25, "uom": "KGM"}],
+                "readPoint": {"id": "urn:epc:id:sgln:0614141.07346.1234"},
+                "bizLocation": {"id": "urn:epc:id:sgln:0614141.07346.0"},
+                "bizTransactionList": [{"type": "po", "bizTransaction": format!("urn:epcglobal:cbv:bt:0614141073467:{round}")}],
+                "sourceList": [{"type": "owning_party", "source": "urn:epc:id:pgln:0614141.00001"}],
+                "destinationList": [{"type": "owning_party", "destination": "urn:epc:id:pgln:4012345.00002"}]
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-11-22T08:00:00Z",
+        "epcisBody": {"eventList": events}
+    })
+    .to_string()
 }
 
 type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
@@ -175,20 +205,35 @@ async fn main() -> Result<()> {
                 tokens["compliance_officer"].as_str().map(String::from),
                 Some(application()),
             ),
-            other => bail!("unknown scenario '{other}' (verify or submit)"),
+            "capture" => (
+                "POST",
+                "/epcis/capture".into(),
+                tokens["compliance_officer"].as_str().map(String::from),
+                None,
+            ),
+            other => bail!("unknown scenario '{other}' (verify, submit or capture)"),
         };
-    let want = if method == "GET" { 200 } else { 201 };
+    let capture = (a.scenario == "capture").then_some(a.events);
+    let want = match a.scenario.as_str() {
+        "verify" => 200,
+        "capture" => 202,
+        _ => 201,
+    };
     let deadline = Instant::now() + Duration::from_secs(a.seconds);
     let mut tasks = Vec::new();
-    for _ in 0..a.clients {
+    for client in 0..a.clients {
         let (addr, path, token, body) = (a.addr.clone(), path.clone(), token.clone(), body.clone());
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0u64;
             let mut s = connect(&addr).await?;
+            let mut round = 0u64;
             while Instant::now() < deadline {
+                round += 1;
+                let doc = capture.map(|n| capture_document(client, round, n));
+                let body = doc.as_deref().or(body.as_deref());
                 let t = Instant::now();
-                match send(&mut s, method, &path, token.as_deref(), body.as_deref()).await {
+                match send(&mut s, method, &path, token.as_deref(), body).await {
                     Ok((st, _)) if st == want => lat.push(t.elapsed()),
                     Ok(_) => errors += 1,
                     Err(_) => {
@@ -220,6 +265,7 @@ async fn main() -> Result<()> {
             "scenario": a.scenario, "clients": a.clients, "seconds": elapsed,
             "requests": lat.len(), "errors": errors,
             "per_second": lat.len() as f64 / elapsed,
+            "events_per_second": capture.map(|n| (lat.len() * n) as f64 / elapsed),
             "p50_ms": pct(0.50), "p99_ms": pct(0.99),
         })
     );

@@ -170,13 +170,14 @@ impl TreeReader<'_> {
 
     /// `prefix:value` -> `namespace` + value, and bare CBV words -> their URI.
     fn text(&self, s: &str) -> String {
-        let matches: Vec<&String> = self
-            .vocabulary
-            .iter()
-            .filter(|x| x.ends_with(&format!("-{s}")) || x.ends_with(&format!("/{s}")))
-            .collect();
-        if matches.len() == 1 {
-            return matches[0].clone();
+        // A vocabulary URI ends in "-word" or "/word"; most values are URIs that cannot.
+        let mut matches = self.vocabulary.iter().filter(|x| {
+            x.len() > s.len()
+                && x.ends_with(s)
+                && matches!(x.as_bytes()[x.len() - s.len() - 1], b'-' | b'/')
+        });
+        if let (Some(only), None) = (matches.next(), matches.next()) {
+            return only.clone();
         }
         match s.split_once(':') {
             Some((p, rest)) if self.namespaces.contains_key(p) => {

@@ -291,10 +291,10 @@ async fn sort_out<'a>(
                 format!(
                     "already captured as event {} (same {})",
                     k.event_id,
-                    if k.event_id == e.id() {
+                    if e.given_id.is_some() && k.event_id == e.id() {
                         "eventID"
                     } else {
-                        "content hash"
+                        "content: CBV 2.0 hash ID"
                     }
                 ),
             ),

@@ -96,6 +96,7 @@ async fn write_group(
             3,
             docs.len(),
             " ON CONFLICT (sha256) DO NOTHING",
+            tx.postgres,
         );
         let mut q = sqlx::query(&sql);
         for (sha, size, b64) in docs {
@@ -111,6 +112,7 @@ async fn write_group(
         10,
         group.len(),
         "",
+        tx.postgres,
     );
     let mut q = sqlx::query(&sql);
     let mut entries = Vec::with_capacity(group.len());

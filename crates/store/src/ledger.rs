@@ -3,7 +3,7 @@
 //! capture jobs. Events are never deleted or rewritten; an error declaration is added
 //! beside the event.
 
-use crate::{db, multi_row, Store, StoreError, WriteTx};
+use crate::{db, multi_row, placeholder, Store, StoreError, WriteTx};
 use chrono::{DateTime, SecondsFormat, Utc};
 use epcis::{Event, Role};
 use serde::Serialize;
@@ -164,7 +164,7 @@ enum Bind {
     Int(i64),
 }
 
-/// Adds a parameter and returns its placeholder.
+/// Adds a parameter and returns its placeholder (parameters are numbered in text order).
 fn param(binds: &mut Vec<Bind>, b: Bind) -> String {
     binds.push(b);
     format!("${}", binds.len())
@@ -304,7 +304,9 @@ impl Store {
         // In slices, to stay far below the databases' parameter limits.
         for (col, vals) in [("event_id", ids), ("hash_id", hashes)] {
             for chunk in vals.chunks(2000) {
-                let ps: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                let ps: Vec<String> = (1..=chunk.len())
+                    .map(|i| placeholder(self.postgres, i))
+                    .collect();
                 let sql = format!(
                     "SELECT event_id, hash_id, owner_org, error_declared_at FROM epcis_events WHERE {col} IN ({})",
                     ps.join(", ")
@@ -423,7 +425,14 @@ impl WriteTx {
             .map_err(db("numbering events"))?;
         let mut epcs: Vec<(i64, &'static str, &str)> = Vec::new();
         for (chunk_no, chunk) in events.chunks(EVENTS_PER_STATEMENT).enumerate() {
-            let sql = multi_row("epcis_events", EVENT_COLUMNS, 16, chunk.len(), "");
+            let sql = multi_row(
+                "epcis_events",
+                EVENT_COLUMNS,
+                16,
+                chunk.len(),
+                "",
+                self.postgres,
+            );
             let mut q = sqlx::query(&sql);
             for (i, n) in chunk.iter().enumerate() {
                 let seq = next + 1 + (chunk_no * EVENTS_PER_STATEMENT + i) as i64;
@@ -473,7 +482,14 @@ impl WriteTx {
             })?;
         }
         for chunk in epcs.chunks(EPCS_PER_STATEMENT) {
-            let sql = multi_row("epcis_event_epcs", "seq, role, epc", 3, chunk.len(), "");
+            let sql = multi_row(
+                "epcis_event_epcs",
+                "seq, role, epc",
+                3,
+                chunk.len(),
+                "",
+                self.postgres,
+            );
             let mut q = sqlx::query(&sql);
             for (seq, role, epc) in chunk {
                 q = q.bind(*seq).bind(*role).bind(epc.to_string());
