@@ -4,7 +4,9 @@
 //!
 //! Scenarios: `verify` (public permit verification; a permit is first taken through the
 //! whole workflow with the demo tokens), `submit` (export-application submissions) and
-//! `capture` (EPCIS documents of `--events` new events each; throughput also in events/s).
+//! `capture` (EPCIS documents of `--events` new events each; throughput also in events/s)
+//! and `query` (EPCIS queries a regulator asks: one pack's history by EPC, a page of
+//! shipping events, a page in a time window, a lot's events by class).
 
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
@@ -34,6 +36,18 @@ struct Args {
     /// Events per capture document (scenario `capture`).
     #[arg(long, default_value_t = 500)]
     events: usize,
+}
+
+/// The queries of the `query` scenario, in turn (serials as `capture_document` writes
+/// them, so the EPC queries mostly hit).
+fn query_path(client: usize, round: u64) -> String {
+    let (c, r, i) = (client % 8, 1 + round % 40, (round * 7919) % 500);
+    match round % 4 {
+        0 => format!("/epcis/events?MATCH_epc=urn:epc:id:sgtin:0614141.107346.{c}x{r}x{i}"),
+        1 => "/epcis/events?EQ_bizStep=shipping&perPage=30".into(),
+        2 => "/epcis/events?GE_eventTime=2026-11-20T00:00:00Z&LT_eventTime=2026-11-21T00:00:00Z&perPage=30".into(),
+        _ => "/epcis/events?MATCH_epcClass=urn:epc:class:lgtin:4012345.012345.NPP-2026-11&perPage=30".into(),
+    }
 }
 
 /// An EPCIS document of `n` distinct shipping events (serials from client and round).
@@ -211,11 +225,18 @@ async fn main() -> Result<()> {
                 tokens["compliance_officer"].as_str().map(String::from),
                 None,
             ),
-            other => bail!("unknown scenario '{other}' (verify, submit or capture)"),
+            "query" => (
+                "GET",
+                String::new(),
+                tokens["licensing_officer"].as_str().map(String::from),
+                None,
+            ),
+            other => bail!("unknown scenario '{other}' (verify, submit, capture or query)"),
         };
     let capture = (a.scenario == "capture").then_some(a.events);
+    let querying = a.scenario == "query";
     let want = match a.scenario.as_str() {
-        "verify" => 200,
+        "verify" | "query" => 200,
         "capture" => 202,
         _ => 201,
     };
@@ -232,6 +253,11 @@ async fn main() -> Result<()> {
                 round += 1;
                 let doc = capture.map(|n| capture_document(client, round, n));
                 let body = doc.as_deref().or(body.as_deref());
+                let path = if querying {
+                    query_path(client, round)
+                } else {
+                    path.clone()
+                };
                 let t = Instant::now();
                 match send(&mut s, method, &path, token.as_deref(), body).await {
                     Ok((st, _)) if st == want => lat.push(t.elapsed()),

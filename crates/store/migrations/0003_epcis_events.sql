@@ -27,12 +27,16 @@ CREATE INDEX epcis_events_owner ON epcis_events (owner_org, seq);
 
 -- Identifiers and classes an event names, by role (epc, parent, child, input, output,
 -- class, child_class, input_class, output_class); canonical Digital Link form.
+-- key_of is the GS1 key the identifier falls under (https://id.gs1.org/01/GTIN for a
+-- serialised item or a lot of that GTIN), so a class or pattern query is an equality.
 CREATE TABLE epcis_event_epcs (
-    seq   BIGINT NOT NULL,
-    role  TEXT NOT NULL,
-    epc   TEXT NOT NULL
+    seq    BIGINT NOT NULL,
+    role   TEXT NOT NULL,
+    epc    TEXT NOT NULL,
+    key_of TEXT NOT NULL
 );
 CREATE INDEX epcis_event_epcs_epc ON epcis_event_epcs (epc, seq);
+CREATE INDEX epcis_event_epcs_key ON epcis_event_epcs (key_of, seq);
 CREATE INDEX epcis_event_epcs_seq ON epcis_event_epcs (seq);
 
 CREATE TABLE epcis_captures (

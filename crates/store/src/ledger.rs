@@ -14,7 +14,7 @@ use sqlx::Row;
 const EVENT_COLUMNS: &str = "seq, event_id, hash_id, event_type, event_time, record_time, action, biz_step, disposition, read_point, biz_location, capture_id, owner_org, error_declared_at, error_json, body_json";
 /// Rows per multi-row insert (16 parameters a row; SQLite allows 32,766).
 const EVENTS_PER_STATEMENT: usize = 1000;
-const EPCS_PER_STATEMENT: usize = 5000;
+const EPCS_PER_STATEMENT: usize = 4000;
 
 /// Text form of stored instants: fixed width, so text order is time order.
 pub fn instant_text(t: DateTime<Utc>) -> String {
@@ -144,6 +144,19 @@ pub struct EventQuery {
     pub owner_org: Option<String>,
 }
 
+/// The GS1 key an identifier falls under: `https://id.gs1.org/01/GTIN` for a serialised
+/// item (`…/01/GTIN/21/serial`) or a lot (`…/01/GTIN/10/lot`); other URIs are their own key.
+pub fn key_of(canonical: &str) -> &str {
+    if let Some(rest) = canonical.strip_prefix("https://id.gs1.org/") {
+        // "ai/key/qualifier/value": keep "ai/key"
+        let mut slashes = rest.match_indices('/').map(|(i, _)| i);
+        if let (Some(_), Some(second)) = (slashes.next(), slashes.next()) {
+            return &canonical[..canonical.len() - rest.len() + second];
+        }
+    }
+    canonical
+}
+
 /// The stored role name of an identifier's role.
 pub fn role_name(role: Role, class: bool) -> &'static str {
     match (role, class) {
@@ -222,13 +235,11 @@ impl EventQuery {
                 alts.push(format!("x.epc = {p}"));
                 // A class or pattern covers the identifiers under it
                 // (https://id.gs1.org/01/GTIN covers .../01/GTIN/21/serial).
-                let prefix = format!("{v}/");
-                let n = prefix.chars().count();
-                let p = param(binds, Bind::Text(prefix));
-                alts.push(format!("substr(x.epc, 1, {n}) = {p}"));
+                let p = param(binds, Bind::Text(v.clone()));
+                alts.push(format!("x.key_of = {p}"));
             }
             conds.push(format!(
-                "EXISTS (SELECT 1 FROM epcis_event_epcs x WHERE x.seq = e.seq AND x.role IN ({}) AND ({}))",
+                "e.seq IN (SELECT x.seq FROM epcis_event_epcs x WHERE x.role IN ({}) AND ({}))",
                 roles.join(", "),
                 alts.join(" OR ")
             ));
@@ -484,15 +495,19 @@ impl WriteTx {
         for chunk in epcs.chunks(EPCS_PER_STATEMENT) {
             let sql = multi_row(
                 "epcis_event_epcs",
-                "seq, role, epc",
-                3,
+                "seq, role, epc, key_of",
+                4,
                 chunk.len(),
                 "",
                 self.postgres,
             );
             let mut q = sqlx::query(&sql);
             for (seq, role, epc) in chunk {
-                q = q.bind(*seq).bind(*role).bind(epc.to_string());
+                q = q
+                    .bind(*seq)
+                    .bind(*role)
+                    .bind(epc.to_string())
+                    .bind(key_of(epc).to_string());
             }
             q.execute(&mut *self.tx)
                 .await
@@ -544,5 +559,27 @@ impl WriteTx {
         .await
         .map_err(db("recording a capture job"))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_of;
+
+    #[test]
+    fn keys_of_identifiers() {
+        assert_eq!(
+            key_of("https://id.gs1.org/01/04012345222227/10/LOT1"),
+            "https://id.gs1.org/01/04012345222227"
+        );
+        assert_eq!(
+            key_of("https://id.gs1.org/01/10614141073464/21/2017"),
+            "https://id.gs1.org/01/10614141073464"
+        );
+        assert_eq!(
+            key_of("https://id.gs1.org/01/04012345444445"),
+            "https://id.gs1.org/01/04012345444445"
+        );
+        assert_eq!(key_of("urn:uuid:1"), "urn:uuid:1");
     }
 }
