@@ -17,6 +17,7 @@ pub mod jurisdiction;
 pub mod notification;
 pub mod permit;
 pub mod risk;
+pub mod tracking;
 
 pub use access::{may, Denied, Operation, Principal};
 pub use application::{
@@ -32,3 +33,4 @@ pub use jurisdiction::WorkflowRules;
 pub use notification::{NotificationState, PreExportNotification};
 pub use permit::{Party, Permit, PermitStatus, SignedPermit};
 pub use risk::{RiskAssessment, RiskFactors, RiskModel};
+pub use tracking::{Breach, EventFacts, Inventory, Movement, TrackingRules};
