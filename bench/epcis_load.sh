@@ -6,25 +6,18 @@
 # Prints one JSON line per run and the ratio to the issue's targets on a 2-core machine
 # (20,000 events/s captured; p99 query under 50 ms at 10 M events).
 # Usage: EVENTS=1000000 bench/epcis_load.sh [POSTGRES_ADMIN_URL]
-set -euo pipefail
-cd "$(dirname "$0")/.."
-cargo build --release --locked -q -p fentguard -p loadgen
-bin=target/release/fentguard
-gen=target/release/loadgen
-pg_admin=${1:-postgres://postgres@127.0.0.1:5432/test}
+source "$(dirname "$0")/lib.sh"
 events=${EVENTS:-1000000}
-tmp=$(mktemp -d)
 
 run() { # db label
   local db=$1 label=$2 port=18192
-  "$bin" serve --db "$db" --listen 127.0.0.1:$port --key "$tmp/key" 2>"$tmp/serve-$label.log" &
-  local pid=$!
-  for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-  "$bin" demo seed --db "$db" > "$tmp/tokens-$label.json"
+  start_serve "$db" "$label" $port
+  local pid=$serve_pid
   # capture in 30 s slices until the target size; the first slice is the reported rate
-  local stored=0 first=""
+  local stored=0 first="" slice=0
   while [ "$stored" -lt "$events" ]; do
-    out=$("$gen" --addr 127.0.0.1:$port --tokens "$tmp/tokens-$label.json" --scenario capture --clients 8 --events 500 --seconds 30)
+    out=$("$gen" --addr 127.0.0.1:$port --tokens "$tmp/tokens-$label.json" --scenario capture --clients 8 --events 500 --seconds 30 --round-base $((slice * 1000000)))
+    slice=$((slice + 1))
     [ -z "$first" ] && first=$out
     stored=$((stored + $(echo "$out" | python3 -c "import json,sys; r=json.load(sys.stdin); print(r['requests']*500)")))
     echo "  $label: $stored events stored" >&2
@@ -40,7 +33,5 @@ run() { # db label
 
 run "sqlite://$tmp/bench.db" sqlite
 if command -v psql >/dev/null; then
-  base=${pg_admin%/*}
-  psql "$pg_admin" -qc "DROP DATABASE IF EXISTS fg_epcis_bench" -c "CREATE DATABASE fg_epcis_bench" >/dev/null
-  run "$base/fg_epcis_bench" postgres
+  run "$(fresh_pg fg_epcis_bench)" postgres
 fi

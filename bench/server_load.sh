@@ -4,21 +4,13 @@
 # on PostgreSQL. Prints one JSON line per run and the ratio to the issue's targets
 # (10,000 verifications/s and 1,000 submissions/s on SQLite, 2-core machine).
 # Usage: bench/server_load.sh [POSTGRES_ADMIN_URL]   (default postgres://postgres@127.0.0.1:5432/test)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-cargo build --release --locked -q -p fentguard -p loadgen
-bin=target/release/fentguard
-gen=target/release/loadgen
-pg_admin=${1:-postgres://postgres@127.0.0.1:5432/test}
+source "$(dirname "$0")/lib.sh"
 seconds=${SECONDS_PER_RUN:-10}
-tmp=$(mktemp -d)
 
 run() { # db label
   local db=$1 label=$2 port=18191
-  "$bin" serve --db "$db" --listen 127.0.0.1:$port --key "$tmp/key" 2>"$tmp/serve-$label.log" &
-  local pid=$!
-  for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-  "$bin" demo seed --db "$db" > "$tmp/tokens-$label.json"
+  start_serve "$db" "$label" $port
+  local pid=$serve_pid
   for scenario in verify submit; do
     out=$("$gen" --addr 127.0.0.1:$port --tokens "$tmp/tokens-$label.json" --scenario $scenario --clients 64 --seconds "$seconds")
     target=$([ $scenario = verify ] && echo 10000 || echo 1000)
@@ -30,7 +22,5 @@ run() { # db label
 
 run "sqlite://$tmp/bench.db" sqlite
 if command -v psql >/dev/null; then
-  base=${pg_admin%/*}
-  psql "$pg_admin" -qc "DROP DATABASE IF EXISTS fg_bench" -c "CREATE DATABASE fg_bench" >/dev/null
-  run "$base/fg_bench" postgres
+  run "$(fresh_pg fg_bench)" postgres
 fi

@@ -36,6 +36,10 @@ struct Args {
     /// Events per capture document (scenario `capture`).
     #[arg(long, default_value_t = 500)]
     events: usize,
+    /// First capture round number (serials carry it; successive runs pass different
+    /// bases so their events are new).
+    #[arg(long, default_value_t = 0)]
+    round_base: u64,
 }
 
 /// The queries of the `query` scenario, in turn (serials as `capture_document` writes
@@ -235,6 +239,7 @@ async fn main() -> Result<()> {
         };
     let capture = (a.scenario == "capture").then_some(a.events);
     let querying = a.scenario == "query";
+    let round_base = a.round_base;
     let want = match a.scenario.as_str() {
         "verify" | "query" => 200,
         "capture" => 202,
@@ -248,7 +253,7 @@ async fn main() -> Result<()> {
             let mut lat = Vec::new();
             let mut errors = 0u64;
             let mut s = connect(&addr).await?;
-            let mut round = 0u64;
+            let mut round = round_base;
             while Instant::now() < deadline {
                 round += 1;
                 let doc = capture.map(|n| capture_document(client, round, n));

@@ -6,13 +6,12 @@
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
-use chrono::Utc;
-use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
 use server::{router, AppState};
 use std::collections::BTreeMap;
-use store::Store;
 use tower::ServiceExt;
+
+mod common;
 
 struct Api {
     s: AppState,
@@ -46,17 +45,9 @@ fn gs1_examples() -> Vec<(String, Value)> {
 
 impl Api {
     async fn new(url: &str) -> Api {
-        let s = AppState::new(
-            Store::connect(url).await.expect("connect"),
-            SigningKey::from_bytes(&[9u8; 32]),
-        )
-        .expect("state");
-        let tokens = server::demo::seed(&s.store, Utc::now())
-            .await
-            .expect("seed");
+        let (s, tokens) = common::seeded(url).await;
         Api { s, tokens }
     }
-
     async fn call(
         &self,
         method: &str,

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use store::Store;
 use tower::ServiceExt;
 
+mod common;
+
 struct Api {
     s: AppState,
     tokens: BTreeMap<String, String>,
@@ -18,14 +20,7 @@ struct Api {
 
 impl Api {
     async fn new(url: &str) -> Api {
-        let s = AppState::new(
-            Store::connect(url).await.expect("connect"),
-            SigningKey::from_bytes(&[9u8; 32]),
-        )
-        .expect("state");
-        let tokens = server::demo::seed(&s.store, Utc::now())
-            .await
-            .expect("seed");
+        let (s, tokens) = common::seeded(url).await;
         Api { s, tokens }
     }
 
