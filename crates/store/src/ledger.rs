@@ -172,6 +172,20 @@ pub fn role_name(role: Role, class: bool) -> &'static str {
     }
 }
 
+/// How to run a query, from bounded probes of how many events its filters match.
+#[derive(Debug, Default)]
+struct Plan {
+    /// Per identifier filter: matches at least [`WIDE`] events.
+    wide_identifiers: Vec<bool>,
+    /// The eventTime window holds at least [`WIDE`] events (used on SQLite only).
+    wide_event_time: bool,
+    /// PostgreSQL (the shaping differs by database).
+    postgres: bool,
+}
+
+/// A filter matching at least this many events is "wide".
+const WIDE: i64 = 2000;
+
 enum Bind {
     Text(String),
     Int(i64),
@@ -184,8 +198,9 @@ fn param(binds: &mut Vec<Bind>, b: Bind) -> String {
 }
 
 impl EventQuery {
-    /// WHERE clause and its parameters (numbered from `first`).
-    fn clause(&self, binds: &mut Vec<Bind>) -> String {
+    /// WHERE clause and its parameters. `plan` says which filters match many events
+    /// (see [`Plan`]).
+    fn clause(&self, binds: &mut Vec<Bind>, plan: &Plan) -> String {
         let mut conds: Vec<String> = Vec::new();
         for (col, vals) in [
             ("event_type", &self.event_types),
@@ -212,6 +227,14 @@ impl EventQuery {
         ] {
             if let Some(t) = t {
                 let p = param(binds, Bind::Text(instant_text(t)));
+                // `+col` keeps SQLite off the time index for a window holding many events:
+                // walking seq order finds the first page at once, where the index would
+                // collect the whole window and sort it.
+                let col = if plan.wide_event_time && col == "event_time" {
+                    "+event_time"
+                } else {
+                    col
+                };
                 conds.push(format!("{col} {op} {p}"));
             }
         }
@@ -224,7 +247,7 @@ impl EventQuery {
             Some(false) => conds.push("error_declared_at IS NULL".into()),
             None => {}
         }
-        for f in &self.identifiers {
+        for (i, f) in self.identifiers.iter().enumerate() {
             if f.values.is_empty() {
                 continue;
             }
@@ -238,11 +261,25 @@ impl EventQuery {
                 let p = param(binds, Bind::Text(v.clone()));
                 alts.push(format!("x.key_of = {p}"));
             }
-            conds.push(format!(
-                "e.seq IN (SELECT x.seq FROM epcis_event_epcs x WHERE x.role IN ({}) AND ({}))",
-                roles.join(", "),
-                alts.join(" OR ")
-            ));
+            // Few events: collect them through the identifier index. Many (a lot with a
+            // million events): walk the events in seq order and check each, so the
+            // first page comes at once instead of after collecting them all.
+            if plan.wide_identifiers.get(i).copied().unwrap_or(false) {
+                // OFFSET 0 keeps PostgreSQL from turning this into a semi-join over
+                // every matching identifier.
+                conds.push(format!(
+                    "EXISTS (SELECT 1 FROM epcis_event_epcs x WHERE x.seq = e.seq AND x.role IN ({}) AND ({}){})",
+                    roles.join(", "),
+                    alts.join(" OR "),
+                    if plan.postgres { " OFFSET 0" } else { "" }
+                ));
+            } else {
+                conds.push(format!(
+                    "e.seq IN (SELECT x.seq FROM epcis_event_epcs x WHERE x.role IN ({}) AND ({}))",
+                    roles.join(", "),
+                    alts.join(" OR ")
+                ));
+            }
         }
         if conds.is_empty() {
             "1 = 1".into()
@@ -356,11 +393,21 @@ impl Store {
         after: i64,
         limit: usize,
     ) -> Result<Vec<EventRecord>, StoreError> {
+        let plan = self.plan(q).await?;
         let mut binds = Vec::new();
-        let clause = q.clause(&mut binds);
+        let clause = q.clause(&mut binds, &plan);
         binds.push(Bind::Int(after));
+        // SQLite has no statistics to see that a narrow time window beats walking seq order.
+        let hint = if !self.postgres
+            && !plan.wide_event_time
+            && (q.ge_event_time.is_some() || q.lt_event_time.is_some())
+        {
+            "INDEXED BY epcis_events_time"
+        } else {
+            ""
+        };
         let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM epcis_events e WHERE {clause} AND e.seq > ${} ORDER BY e.seq LIMIT {}",
+            "SELECT {EVENT_COLUMNS} FROM epcis_events e {hint} WHERE {clause} AND e.seq > ${} ORDER BY e.seq LIMIT {}",
             binds.len(),
             limit
         );
@@ -378,6 +425,66 @@ impl Store {
             .iter()
             .map(record_from_row)
             .collect()
+    }
+
+    /// Probes (each reads at most [`WIDE`] index entries) how many events the
+    /// selective-looking filters match, so the query can be shaped for few or many.
+    async fn plan(&self, q: &EventQuery) -> Result<Plan, StoreError> {
+        let mut plan = Plan {
+            postgres: self.postgres,
+            ..Plan::default()
+        };
+        let count = |sql: String, values: Vec<String>| async move {
+            let mut query = sqlx::query(&sql);
+            for v in values {
+                query = query.bind(v);
+            }
+            let n: i64 = query
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db("planning a query"))?
+                .try_get("n")
+                .map_err(db("planning a query"))?;
+            Ok::<i64, StoreError>(n)
+        };
+        for f in &q.identifiers {
+            let mut values = Vec::new();
+            let mut alts = Vec::new();
+            for v in &f.values {
+                values.push(v.clone());
+                alts.push(format!(
+                    "epc = {}",
+                    placeholder(self.postgres, values.len())
+                ));
+                values.push(v.clone());
+                alts.push(format!(
+                    "key_of = {}",
+                    placeholder(self.postgres, values.len())
+                ));
+            }
+            if alts.is_empty() {
+                plan.wide_identifiers.push(false);
+                continue;
+            }
+            let sql = format!(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM epcis_event_epcs WHERE {} LIMIT {WIDE}) t",
+                alts.join(" OR ")
+            );
+            plan.wide_identifiers
+                .push(count(sql, values).await? >= WIDE);
+        }
+        if !self.postgres && (q.ge_event_time.is_some() || q.lt_event_time.is_some()) {
+            let lo = q.ge_event_time.map(instant_text).unwrap_or_default();
+            let hi = q
+                .lt_event_time
+                .map(instant_text)
+                .unwrap_or_else(|| "~".into());
+            let sql = format!(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM epcis_events WHERE event_time >= ? AND event_time < ? LIMIT {WIDE}) t"
+            );
+            plan.wide_event_time = count(sql, vec![lo, hi]).await? >= WIDE;
+        }
+        Ok(plan)
     }
 
     /// One event by eventID.
