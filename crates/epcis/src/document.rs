@@ -128,6 +128,8 @@ pub struct ErrorDeclaration {
     pub reason: Option<String>,
     /// Events that correct this one.
     pub corrective_event_ids: Vec<String>,
+    /// The declaration as captured (extensions included), to store beside the event.
+    pub raw: Value,
 }
 
 /// One checked event with the fields the repository indexes and the rules read.
@@ -169,7 +171,8 @@ pub struct Event {
     pub transformation_id: Option<String>,
     /// Error declaration, if this capture declares the event erroneous.
     pub error_declaration: Option<ErrorDeclaration>,
-    /// The event as captured.
+    /// The event as stored: as captured, its eventID filled in when it had none, without
+    /// `recordTime` (the repository's) and `errorDeclaration` (kept apart, above).
     pub body: Map<String, Value>,
 }
 
@@ -177,15 +180,6 @@ impl Event {
     /// The eventID the repository keys it by: the one given, else the hash ID.
     pub fn id(&self) -> &str {
         self.given_id.as_deref().unwrap_or(&self.hash_id)
-    }
-
-    /// The event as captured, with its eventID filled in when it had none.
-    pub fn body_with_id(&self) -> Map<String, Value> {
-        let mut b = self.body.clone();
-        if !b.contains_key("eventID") {
-            b.insert("eventID".into(), Value::String(self.hash_id.clone()));
-        }
-        b
     }
 }
 
@@ -271,6 +265,9 @@ pub fn read_document(doc: &Value) -> Result<Vec<Event>, DocumentError> {
         .map(|(i, m)| {
             let mut ev = read_event(i, m, &format!("{base}/{i}"))?;
             ev.hash_id = event_hash_id(m, &ns, &vocabulary);
+            ev.body
+                .entry("eventID")
+                .or_insert_with(|| Value::String(ev.hash_id.clone()));
             Ok(ev)
         })
         .collect()
@@ -534,12 +531,13 @@ fn read_event(index: usize, map: &Map<String, Value>, base: &str) -> Result<Even
     {
         return Err(r.fail("parentID", "missing: ADD and DELETE name the parent"));
     }
+    let transformation_id = r.string("transformationID")?;
     if kind == EventType::TransformationEvent
         && !epcs
             .iter()
             .any(|(role, _)| matches!(role, Role::Input | Role::Output))
         && quantities.is_empty()
-        && r.string("transformationID")?.is_none()
+        && transformation_id.is_none()
     {
         return Err(r.fail(
             "inputEPCList",
@@ -588,6 +586,7 @@ fn read_event(index: usize, map: &Map<String, Value>, base: &str) -> Result<Even
                 declaration_time: t,
                 reason,
                 corrective_event_ids,
+                raw: Value::Object(o.clone()),
             })
         }
         Some(_) => return Err(r.fail("errorDeclaration", "must be an object")),
@@ -615,8 +614,12 @@ fn read_event(index: usize, map: &Map<String, Value>, base: &str) -> Result<Even
             "destination",
             Vocabulary::SourceDestinationType,
         )?,
-        transformation_id: r.string("transformationID")?,
+        transformation_id,
         error_declaration,
-        body: map.clone(),
+        body: map
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "recordTime" | "errorDeclaration"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     })
 }

@@ -3,6 +3,9 @@
 //! vocabulary URI (`https://ref.gs1.org/cbv/BizStep-shipping`), so filters and rules
 //! compare one form.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
 /// Which CBV vocabulary a field's values come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Vocabulary {
@@ -43,8 +46,7 @@ impl Vocabulary {
     pub fn knows(self, word: &str) -> bool {
         terms()
             .get(self.terms_key())
-            .and_then(|v| v.as_array())
-            .is_some_and(|a| a.iter().any(|t| t.as_str() == Some(word)))
+            .is_some_and(|t| t.contains(word))
     }
 
     fn urn_prefix(self) -> &'static str {
@@ -78,13 +80,23 @@ impl Vocabulary {
     }
 }
 
-/// The CBV term lists (`data/cbv_terms.json`, from GS1's EPCIS 2.0 JSON-LD context).
-fn terms() -> &'static serde_json::Map<String, serde_json::Value> {
-    static TERMS: std::sync::OnceLock<serde_json::Map<String, serde_json::Value>> =
-        std::sync::OnceLock::new();
+/// The CBV term lists (`data/cbv_terms.json`, from GS1's EPCIS 2.0 JSON-LD context), by
+/// vocabulary, as sets: every bare value of every captured event is looked up here.
+fn terms() -> &'static HashMap<String, HashSet<String>> {
+    static TERMS: OnceLock<HashMap<String, HashSet<String>>> = OnceLock::new();
     TERMS.get_or_init(|| {
         // Compiled in and checked by a test, so a parse failure is a build defect.
-        serde_json::from_str(include_str!("../data/cbv_terms.json")).unwrap_or_default()
+        let raw: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(include_str!("../data/cbv_terms.json")).unwrap_or_default();
+        raw.into_iter()
+            .filter_map(|(k, v)| {
+                let words = v
+                    .as_array()?
+                    .iter()
+                    .filter_map(|t| t.as_str().map(String::from));
+                Some((k, words.collect()))
+            })
+            .collect()
     })
 }
 

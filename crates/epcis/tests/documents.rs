@@ -38,7 +38,7 @@ fn a_good_event_is_read_with_canonical_identifiers() {
     );
     assert!(e.hash_id.starts_with("ni:///sha-256;"));
     assert_eq!(e.id(), e.hash_id);
-    assert_eq!(e.body_with_id()["eventID"], json!(e.hash_id));
+    assert_eq!(e.body["eventID"], json!(e.hash_id));
 }
 
 #[test]

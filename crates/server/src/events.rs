@@ -32,9 +32,7 @@ const MAX_PER_PAGE: usize = 1000;
 const DEFAULT_PER_PAGE: usize = 30;
 
 fn epcis_problem(status: StatusCode, exception: &str, detail: impl Into<String>) -> Problem {
-    let mut p = Problem::new(status, "epcis", detail);
-    p.kind = format!("epcisException:{exception}");
-    p
+    Problem::typed(status, format!("epcisException:{exception}"), detail)
 }
 
 fn validation(e: &DocumentError) -> Problem {
@@ -202,12 +200,11 @@ pub async fn capture(
     let mut declared = Vec::new();
     for f in &fates {
         if let Fate::Declare(e, stored_id) = f {
-            let (Some(d), Some(body)) = (&e.error_declaration, e.body.get("errorDeclaration"))
-            else {
+            let Some(d) = &e.error_declaration else {
                 continue;
             };
             if tx
-                .declare_event_error(stored_id, d.declaration_time, body)
+                .declare_event_error(stored_id, d.declaration_time, &d.raw)
                 .await?
             {
                 declared.push(stored_id.clone());
@@ -264,7 +261,7 @@ async fn sort_out<'a>(
     for e in events {
         let stored = known
             .iter()
-            .find(|k| k.event_id == e.id() || (e.given_id.is_none() && k.hash_id == e.hash_id))
+            .find(|k| k.event_id == e.id())
             .or_else(|| known.iter().find(|k| k.hash_id == e.hash_id));
         let first_in_document =
             seen_ids.insert(e.id().to_string()) & seen_hashes.insert(e.hash_id.clone());

@@ -31,8 +31,18 @@ pub struct Problem {
 impl Problem {
     /// A problem with a status, a type slug and a detail.
     pub fn new(status: StatusCode, kind: &str, detail: impl Into<String>) -> Problem {
+        Problem::typed(
+            status,
+            format!("https://fentguard.invalid/problems/{kind}"),
+            detail,
+        )
+    }
+
+    /// A problem whose type a standard names (e.g. EPCIS's
+    /// `epcisException:ValidationException`).
+    pub fn typed(status: StatusCode, type_uri: String, detail: impl Into<String>) -> Problem {
         Problem {
-            kind: format!("https://fentguard.invalid/problems/{kind}"),
+            kind: type_uri,
             title: status.canonical_reason().unwrap_or("error").to_string(),
             status: status.as_u16(),
             detail: detail.into(),

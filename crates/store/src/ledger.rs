@@ -3,7 +3,7 @@
 //! capture jobs. Events are never deleted or rewritten; an error declaration is added
 //! beside the event.
 
-use crate::{db, multi_row, placeholder, Store, StoreError, WriteTx};
+use crate::{col, corrupt, db, multi_row, parse_instant, placeholder, Store, StoreError, WriteTx};
 use chrono::{DateTime, SecondsFormat, Utc};
 use epcis::{Event, Role};
 use serde::Serialize;
@@ -19,15 +19,6 @@ const EPCS_PER_STATEMENT: usize = 4000;
 /// Text form of stored instants: fixed width, so text order is time order.
 pub fn instant_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-fn parse_instant(s: &str, what: &'static str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|d| d.with_timezone(&Utc))
-        .map_err(|e| StoreError::Corrupt {
-            what,
-            detail: e.to_string(),
-        })
 }
 
 /// A captured event to store.
@@ -291,12 +282,10 @@ impl EventQuery {
 
 fn record_from_row(r: &AnyRow) -> Result<EventRecord, StoreError> {
     const WHAT: &str = "reading events";
-    let get =
-        |c: &str| -> Result<String, StoreError> { r.try_get::<String, _>(c).map_err(db(WHAT)) };
-    let record_time = parse_instant(&get("record_time")?, "event record time")?;
-    let mut body: serde_json::Value =
-        serde_json::from_str(&get("body_json")?).map_err(crate::corrupt("event body"))?;
-    let error: Option<String> = r.try_get("error_json").map_err(db(WHAT))?;
+    let record_time = parse_instant(&col::<String>(r, "record_time", WHAT)?, "event record time")?;
+    let mut body: serde_json::Value = serde_json::from_str(&col::<String>(r, "body_json", WHAT)?)
+        .map_err(corrupt("event body"))?;
+    let error: Option<String> = col(r, "error_json", WHAT)?;
     if let Some(obj) = body.as_object_mut() {
         obj.insert(
             "recordTime".into(),
@@ -304,15 +293,15 @@ fn record_from_row(r: &AnyRow) -> Result<EventRecord, StoreError> {
         );
         if let Some(e) = error {
             let e: serde_json::Value =
-                serde_json::from_str(&e).map_err(crate::corrupt("error declaration"))?;
+                serde_json::from_str(&e).map_err(corrupt("error declaration"))?;
             obj.insert("errorDeclaration".into(), e);
         }
     }
     Ok(EventRecord {
-        seq: r.try_get("seq").map_err(db(WHAT))?,
-        event_id: get("event_id")?,
-        hash_id: get("hash_id")?,
-        owner_org: get("owner_org")?,
+        seq: col(r, "seq", WHAT)?,
+        event_id: col(r, "event_id", WHAT)?,
+        hash_id: col(r, "hash_id", WHAT)?,
+        owner_org: col(r, "owner_org", WHAT)?,
         record_time,
         body,
     })
@@ -320,24 +309,20 @@ fn record_from_row(r: &AnyRow) -> Result<EventRecord, StoreError> {
 
 fn job_from_row(r: &AnyRow) -> Result<CaptureJob, StoreError> {
     const WHAT: &str = "reading capture jobs";
-    let get =
-        |c: &str| -> Result<String, StoreError> { r.try_get::<String, _>(c).map_err(db(WHAT)) };
-    let finished: Option<String> = r.try_get("finished_at").map_err(db(WHAT))?;
-    let running: i32 = r.try_get("running").map_err(db(WHAT))?;
-    let success: i32 = r.try_get("success").map_err(db(WHAT))?;
+    let finished: Option<String> = col(r, "finished_at", WHAT)?;
     Ok(CaptureJob {
-        id: get("id")?,
-        owner_org: get("owner_org")?,
-        created_at: parse_instant(&get("created_at")?, "capture time")?,
+        id: col(r, "id", WHAT)?,
+        owner_org: col(r, "owner_org", WHAT)?,
+        created_at: parse_instant(&col::<String>(r, "created_at", WHAT)?, "capture time")?,
         finished_at: finished
             .map(|f| parse_instant(&f, "capture finish time"))
             .transpose()?,
-        running: running != 0,
-        success: success != 0,
-        capture_error_behaviour: get("error_behaviour")?,
-        event_count: r.try_get("event_count").map_err(db(WHAT))?,
-        errors: serde_json::from_str(&get("errors_json")?)
-            .map_err(crate::corrupt("capture errors"))?,
+        running: col::<i32>(r, "running", WHAT)? != 0,
+        success: col::<i32>(r, "success", WHAT)? != 0,
+        capture_error_behaviour: col(r, "error_behaviour", WHAT)?,
+        event_count: col(r, "event_count", WHAT)?,
+        errors: serde_json::from_str(&col::<String>(r, "errors_json", WHAT)?)
+            .map_err(corrupt("capture errors"))?,
     })
 }
 
@@ -564,13 +549,10 @@ impl WriteTx {
                 let (declared_at, error_json) = match &e.error_declaration {
                     Some(d) => (
                         Some(instant_text(d.declaration_time)),
-                        e.body.get("errorDeclaration").map(|v| v.to_string()),
+                        Some(d.raw.to_string()),
                     ),
                     None => (None, None),
                 };
-                let mut body = e.body_with_id();
-                body.remove("errorDeclaration");
-                body.remove("recordTime");
                 q = q
                     .bind(seq)
                     .bind(e.id().to_string())
@@ -587,7 +569,7 @@ impl WriteTx {
                     .bind(n.owner_org.to_string())
                     .bind(declared_at)
                     .bind(error_json)
-                    .bind(serde_json::Value::Object(body).to_string());
+                    .bind(serde_json::to_string(&e.body).unwrap_or_default());
             }
             q.execute(&mut *self.tx).await.map_err(|e| match &e {
                 sqlx::Error::Database(d) if d.is_unique_violation() => {

@@ -122,6 +122,24 @@ pub(crate) fn db(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |source| StoreError::Db { what, source }
 }
 
+/// One column of a row, naming what was being read when it fails.
+pub(crate) fn col<T>(r: &AnyRow, c: &str, what: &'static str) -> Result<T, StoreError>
+where
+    T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+{
+    r.try_get::<T, _>(c).map_err(db(what))
+}
+
+/// A stored RFC 3339 instant.
+pub(crate) fn parse_instant(s: &str, what: &'static str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt {
+            what,
+            detail: e.to_string(),
+        })
+}
+
 pub(crate) fn corrupt(what: &'static str) -> impl FnOnce(serde_json::Error) -> StoreError {
     move |e| StoreError::Corrupt {
         what,
@@ -393,33 +411,21 @@ impl WriteTx {
 }
 
 pub(crate) fn audit_from_row(r: &AnyRow) -> Result<AuditEntry, StoreError> {
-    let get = |c: &str| -> Result<String, StoreError> {
-        r.try_get::<String, _>(c)
-            .map_err(db("reading the audit log"))
-    };
+    const WHAT: &str = "reading the audit log";
     let json = |c: &str| -> Result<serde_json::Value, StoreError> {
-        serde_json::from_str(&get(c)?).map_err(|e| StoreError::Corrupt {
-            what: "audit entry",
-            detail: e.to_string(),
-        })
+        serde_json::from_str(&col::<String>(r, c, WHAT)?).map_err(corrupt("audit entry"))
     };
-    let at = DateTime::parse_from_rfc3339(&get("at")?)
-        .map_err(|e| StoreError::Corrupt {
-            what: "audit entry time",
-            detail: e.to_string(),
-        })?
-        .with_timezone(&Utc);
-    let seq: i64 = r.try_get("seq").map_err(db("reading the audit log"))?;
+    let seq: i64 = col(r, "seq", WHAT)?;
     Ok(AuditEntry {
         seq: seq as u64,
-        at,
-        actor: get("actor")?,
-        action: get("action")?,
-        subject: get("subject")?,
+        at: parse_instant(&col::<String>(r, "at", WHAT)?, "audit entry time")?,
+        actor: col(r, "actor", WHAT)?,
+        action: col(r, "action", WHAT)?,
+        subject: col(r, "subject", WHAT)?,
         before: json("before_json")?,
         after: json("after_json")?,
-        prev_hash: get("prev_hash")?,
-        hash: get("hash")?,
+        prev_hash: col(r, "prev_hash", WHAT)?,
+        hash: col(r, "hash", WHAT)?,
     })
 }
 

@@ -3,20 +3,13 @@
 //! Reads are on [`Store`]; every write is on [`WriteTx`], so it commits with its audit
 //! entry.
 
-use crate::{corrupt, db, Store, StoreError, WriteTx};
+use crate::{col, corrupt, db, parse_instant, Store, StoreError, WriteTx};
 use chrono::{DateTime, Utc};
 use control::{EnterpriseLicence, Organisation, PreExportNotification, Principal, Role};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
-
-fn col<T>(r: &AnyRow, c: &str, what: &'static str) -> Result<T, StoreError>
-where
-    T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
-{
-    r.try_get::<T, _>(c).map_err(db(what))
-}
+use sqlx::{Any, Executor};
 
 fn body<T: DeserializeOwned>(r: &AnyRow, what: &'static str) -> Result<T, StoreError> {
     let text: String = col(r, "body_json", what)?;
@@ -200,12 +193,7 @@ impl Store {
             return Ok(TokenCheck::Unknown);
         };
         let expires: String = col(&r, "expires_at", WHAT)?;
-        let expires = DateTime::parse_from_rfc3339(&expires)
-            .map_err(|e| StoreError::Corrupt {
-                what: "token expiry",
-                detail: e.to_string(),
-            })?
-            .with_timezone(&Utc);
+        let expires = parse_instant(&expires, "token expiry")?;
         if col::<i32>(&r, "revoked", WHAT)? != 0 || col::<i32>(&r, "active", WHAT)? == 0 {
             return Ok(TokenCheck::Revoked);
         }
@@ -454,12 +442,7 @@ impl Store {
                 let at: String = col(r, "at", WHAT)?;
                 Ok(Alert {
                     id: col(r, "id", WHAT)?,
-                    at: DateTime::parse_from_rfc3339(&at)
-                        .map_err(|e| StoreError::Corrupt {
-                            what: "alert time",
-                            detail: e.to_string(),
-                        })?
-                        .with_timezone(&Utc),
+                    at: parse_instant(&at, "alert time")?,
                     kind: col(r, "kind", WHAT)?,
                     subject: col(r, "subject", WHAT)?,
                     message: col(r, "message", WHAT)?,
