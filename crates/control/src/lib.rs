@@ -10,6 +10,7 @@
 pub mod access;
 pub mod application;
 pub mod audit;
+pub mod credit;
 pub mod customs;
 pub mod dossier;
 pub mod identity;
@@ -24,6 +25,7 @@ pub use application::{
     Action, Application, Decision, ImporterReply, RiskLevel, SilenceRule, State, WorkflowError,
 };
 pub use audit::{AuditEntry, ChainBreak};
+pub use credit::{CreditModel, CreditRating};
 pub use customs::{CustomsOutcome, Declaration};
 pub use dossier::{ApplicationForm, Document, DocumentUpload, Dossier, ResolvedSubstance};
 pub use identity::{
@@ -33,4 +35,4 @@ pub use jurisdiction::WorkflowRules;
 pub use notification::{NotificationState, PreExportNotification};
 pub use permit::{Party, Permit, PermitStatus, SignedPermit};
 pub use risk::{RiskAssessment, RiskFactors, RiskModel};
-pub use tracking::{Breach, EventFacts, Inventory, Movement, TrackingRules};
+pub use tracking::{Breach, Deadline, EventFacts, Inventory, Movement, TrackingRules};

@@ -8,7 +8,7 @@
 //! licences they hold and which class the substance is in on the day.
 
 use crate::identity::EnterpriseLicence;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -37,6 +37,12 @@ pub enum Movement {
     PhysicalInventory,
     /// Seen; nothing moves.
     Observation,
+    /// Sold over the counter to the public.
+    RetailSale,
+    /// A used package handed back by the patient.
+    PackageReturn,
+    /// Consumed (inputs) or made (outputs) by a transformation.
+    Transformation,
 }
 
 /// What a rule requires.
@@ -51,6 +57,16 @@ pub enum Requirement {
     BusinessTransaction(String),
     /// The event is reported within this many days of happening.
     ReportedWithinDays(i64),
+    /// Production stays within the actor's annual production plan (kg of base).
+    WithinAnnualQuota,
+    /// Seller and buyer are next to each other on the channel (see [`Channel`]).
+    Channel,
+    /// The event names a pseudonymised patient (see [`PatientRule`]).
+    PseudonymisedPatient,
+    /// The patient has returned every package dispensed before.
+    PackagesReturned,
+    /// The movement is not allowed at all for the class.
+    Never,
 }
 
 /// Refuse the event, or store it with the breach and raise an alert.
@@ -93,9 +109,139 @@ pub struct TrackingRules {
     pub mass_units_kg: BTreeMap<String, f64>,
     /// The rules.
     pub rules: Vec<Rule>,
+    /// Which list category puts a substance in which tracking class.
+    #[serde(default)]
+    pub classes: Vec<ClassFromList>,
+    /// The approved distribution channel for medicines.
+    #[serde(default)]
+    pub channel: Channel,
+    /// How dispensing names the patient.
+    #[serde(default)]
+    pub patient: PatientRule,
+    /// Periodic reporting duties (the deadline list).
+    #[serde(default)]
+    pub reporting_duties: Vec<ReportingDuty>,
+    /// Days within which a shipment must be received before it counts as a gap.
+    #[serde(default = "default_receipt_days")]
+    pub receipt_within_days: i64,
+    /// Difference between book and count (kg) below which no discrepancy is raised.
+    #[serde(default)]
+    pub count_tolerance_kg: f64,
     /// What is FentGuard's default rather than law.
     #[serde(default)]
     pub unconfirmed: String,
+}
+
+fn category_matches(category: &str, wanted: &str) -> bool {
+    wanted.is_empty()
+        || category
+            .strip_prefix(wanted)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '(', ';', ',']))
+}
+
+/// Active and within its dates, whatever its scope.
+fn in_force(l: &EnterpriseLicence, day: NaiveDate) -> bool {
+    l.status == crate::identity::LicenceStatus::Active
+        && l.valid_from <= day
+        && day <= l.valid_until
+}
+
+fn default_receipt_days() -> i64 {
+    7
+}
+
+/// A list category that puts a substance in a tracking class.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassFromList {
+    /// List id (`CN-PRECURSORS`).
+    pub list: String,
+    /// Category on that list (`Class I`); empty for any category. A category such as
+    /// `Class I (class unconfirmed)` matches `Class I`, and `Class II` does not.
+    #[serde(default)]
+    pub category: String,
+    /// The tracking class (`I`, `II`, `III`, `narcotic`).
+    pub class: String,
+}
+
+/// The approved channel: which licence makes an organisation which tier, and which
+/// tier may supply which.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Channel {
+    /// Licence kind -> tier.
+    pub tiers: BTreeMap<String, String>,
+    /// Allowed steps.
+    pub allowed: Vec<ChannelStep>,
+}
+
+/// One allowed step of the channel.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChannelStep {
+    /// Supplying tier.
+    pub from: String,
+    /// Receiving tier.
+    pub to: String,
+    /// Both in the same province.
+    #[serde(default)]
+    pub same_province: bool,
+}
+
+/// How a dispensing event names the patient: a destination of this type whose id is the
+/// prefix followed by a hex digest (a keyed hash the institution computes; FentGuard never
+/// sees who the patient is).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PatientRule {
+    /// Destination type.
+    pub destination_type: String,
+    /// Id prefix.
+    pub id_prefix: String,
+    /// Fewest hex digits after the prefix.
+    pub min_hex_digits: usize,
+}
+
+impl PatientRule {
+    /// Whether `id` is a pseudonym of the required form.
+    pub fn is_pseudonym(&self, id: &str) -> bool {
+        id.strip_prefix(&self.id_prefix).is_some_and(|h| {
+            h.len() >= self.min_hex_digits.max(1)
+                && h.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+    }
+}
+
+/// A duty to report periodically (e.g. Class II producers and traders within 30 days).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReportingDuty {
+    /// Stable id.
+    pub id: String,
+    /// Holders of any of these licence kinds have the duty.
+    pub licence_kinds: Vec<String>,
+    /// A report is due this many days after the last one (or after the licence starts).
+    pub every_days: i64,
+    /// The duty in words.
+    pub text: String,
+    /// Where it comes from.
+    pub source: String,
+}
+
+/// A reporting deadline of one enterprise.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Deadline {
+    /// Duty id.
+    pub duty: String,
+    /// The enterprise.
+    pub enterprise: String,
+    /// When the report is due.
+    pub due: DateTime<Utc>,
+    /// Days past due (0 when not yet due).
+    pub overdue_days: i64,
+    /// When it last reported, if ever.
+    pub last_report: Option<DateTime<Utc>>,
+    /// The duty in words.
+    pub text: String,
+    /// Where it comes from.
+    pub source: String,
 }
 
 /// The rules could not be loaded.
@@ -124,7 +270,82 @@ impl TrackingRules {
                 bad.id
             )));
         }
+        let tiers: Vec<&String> = r.channel.tiers.values().collect();
+        if let Some(s) = r
+            .channel
+            .allowed
+            .iter()
+            .find(|s| !tiers.contains(&&s.from) || !tiers.contains(&&s.to))
+        {
+            return Err(TrackingRulesError(format!(
+                "channel step {} -> {} names a tier no licence gives",
+                s.from, s.to
+            )));
+        }
         Ok(r)
+    }
+
+    /// The tracking class a substance is in, from its listings in force on the day
+    /// (list id, category); the first matching entry of `classes` wins.
+    pub fn class_of<'a>(
+        &self,
+        listings: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+    ) -> Option<String> {
+        self.classes.iter().find_map(|c| {
+            listings
+                .clone()
+                .into_iter()
+                .any(|(list, category)| list == c.list && category_matches(category, &c.category))
+                .then(|| c.class.clone())
+        })
+    }
+
+    /// The channel tiers the licences give on the day.
+    pub fn tiers_of<'a>(
+        &'a self,
+        licences: &'a [EnterpriseLicence],
+        substance_id: &'a str,
+        day: NaiveDate,
+    ) -> impl Iterator<Item = &'a str> + 'a {
+        licences.iter().filter_map(move |l| {
+            let tier = self.channel.tiers.get(&l.kind)?;
+            l.covers(&l.kind, &[substance_id.to_string()], day)
+                .then_some(tier.as_str())
+        })
+    }
+
+    /// Reporting deadlines of an enterprise holding `licences`, given when it last
+    /// reported, as of `now`.
+    pub fn deadlines(
+        &self,
+        enterprise: &str,
+        licences: &[EnterpriseLicence],
+        last_report: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Vec<Deadline> {
+        let day = now.date_naive();
+        self.reporting_duties
+            .iter()
+            .filter_map(|d| {
+                let since = licences
+                    .iter()
+                    .filter(|l| d.licence_kinds.contains(&l.kind) && in_force(l, day))
+                    .map(|l| l.valid_from)
+                    .min()?;
+                let start = since.and_hms_opt(0, 0, 0)?.and_utc();
+                let from = last_report.map_or(start, |r| r.max(start));
+                let due = from + chrono::Duration::days(d.every_days);
+                Some(Deadline {
+                    duty: d.id.clone(),
+                    enterprise: enterprise.to_string(),
+                    due,
+                    overdue_days: (now - due).num_days().max(0),
+                    last_report,
+                    text: d.text.clone(),
+                    source: d.source.clone(),
+                })
+            })
+            .collect()
     }
 
     /// What a business step (bare CBV word) means; `Sale` when a dispatch changes owner.
@@ -181,6 +402,44 @@ impl TrackingRules {
                         format!("reported {late} days after it happened; the limit is {days}")
                     })
                 }
+                Requirement::WithinAnnualQuota => match e.quota_kg {
+                    None => Some(format!(
+                        "{} has no production plan for {} in {} on file",
+                        e.actor,
+                        e.substance_name,
+                        e.event_time.format("%Y")
+                    )),
+                    Some(q) => {
+                        let total = e.produced_before_kg + e.base_kg;
+                        (total > q + 1e-9).then(|| {
+                            format!(
+                                "{} would have produced {total:.3} kg of base of {} in {}, over its plan of {q:.3} kg",
+                                e.actor,
+                                e.substance_name,
+                                e.event_time.format("%Y")
+                            )
+                        })
+                    }
+                },
+                Requirement::Channel => self.channel_breach(e, day),
+                Requirement::PseudonymisedPatient => match &e.patient {
+                    None => Some(format!(
+                        "the event names no patient (a destination of type {})",
+                        self.patient.destination_type
+                    )),
+                    Some(p) if !self.patient.is_pseudonym(p) => Some(format!(
+                        "the patient identifier is not a pseudonym of the form {}<{} or more hex digits>",
+                        self.patient.id_prefix, self.patient.min_hex_digits
+                    )),
+                    Some(_) => None,
+                },
+                Requirement::PackagesReturned => (!e.outstanding_packages.is_empty()).then(|| {
+                    format!(
+                        "the patient has not returned the used package(s) {}",
+                        e.outstanding_packages.join(", ")
+                    )
+                }),
+                Requirement::Never => Some(format!("{:?} is not allowed", e.movement)),
             };
             if let Some(why) = broken {
                 out.push(Breach {
@@ -192,6 +451,62 @@ impl TrackingRules {
             }
         }
         out
+    }
+}
+
+impl TrackingRules {
+    fn channel_breach(&self, e: &EventFacts, day: NaiveDate) -> Option<String> {
+        let Some(buyer) = &e.buyer else {
+            return Some("the buyer is not named, so the channel cannot be checked".into());
+        };
+        let from: Vec<&str> = self
+            .tiers_of(&e.actor_licences, &e.substance_id, day)
+            .collect();
+        let to: Vec<&str> = self
+            .tiers_of(&e.buyer_licences, &e.substance_id, day)
+            .collect();
+        let fits = self.channel.allowed.iter().any(|s| {
+            from.contains(&s.from.as_str())
+                && to.contains(&s.to.as_str())
+                && (!s.same_province
+                    || (e.actor_province.is_some() && e.actor_province == e.buyer_province))
+        });
+        if fits {
+            return None;
+        }
+        let tiers = |t: &[&str]| {
+            if t.is_empty() {
+                "no tier of the channel".to_string()
+            } else {
+                t.join(", ")
+            }
+        };
+        let steps: Vec<String> = self
+            .channel
+            .allowed
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} -> {}{}",
+                    s.from,
+                    s.to,
+                    if s.same_province {
+                        " (same province)"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect();
+        Some(format!(
+            "{} ({}, province {}) may not supply {buyer} ({}, province {}); allowed: {}",
+            e.actor,
+            tiers(&from),
+            e.actor_province.as_deref().unwrap_or("unknown"),
+            tiers(&to),
+            e.buyer_province.as_deref().unwrap_or("unknown"),
+            steps.join("; ")
+        ))
     }
 }
 
@@ -220,6 +535,20 @@ pub struct EventFacts {
     pub event_time: DateTime<Utc>,
     /// When it was reported.
     pub record_time: DateTime<Utc>,
+    /// Base-equivalent mass the event moves (kg).
+    pub base_kg: f64,
+    /// The actor's production plan for the substance in the event's year (kg of base).
+    pub quota_kg: Option<f64>,
+    /// What the actor produced of it earlier that year (kg of base).
+    pub produced_before_kg: f64,
+    /// The actor's province (for the channel).
+    pub actor_province: Option<String>,
+    /// The buyer's province.
+    pub buyer_province: Option<String>,
+    /// The patient's pseudonym (dispensing).
+    pub patient: Option<String>,
+    /// Packages dispensed earlier to the patient and not yet returned.
+    pub outstanding_packages: Vec<String>,
 }
 
 /// A broken rule.
@@ -275,10 +604,18 @@ impl Inventory {
     pub fn apply(&mut self, movement: Movement, place: &Place, kg: f64) {
         let sign = match movement {
             Movement::Production | Movement::Receipt => 1.0,
-            Movement::Dispatch | Movement::Sale | Movement::Dispensing | Movement::Destruction => {
-                -1.0
-            }
-            Movement::Transport | Movement::Observation | Movement::PhysicalInventory => 0.0,
+            Movement::Dispatch
+            | Movement::Sale
+            | Movement::Dispensing
+            | Movement::Destruction
+            | Movement::RetailSale => -1.0,
+            // A transformation's inputs and outputs are applied by the caller with
+            // their own signs; a returned package is empty.
+            Movement::Transport
+            | Movement::Observation
+            | Movement::PhysicalInventory
+            | Movement::PackageReturn
+            | Movement::Transformation => 0.0,
         };
         if sign != 0.0 {
             *self.balances.entry(place.clone()).or_insert(0.0) += sign * kg;
@@ -359,6 +696,13 @@ mod tests {
             business_transaction_types: vec![],
             event_time: t,
             record_time: t + Duration::days(1),
+            base_kg: 1.0,
+            quota_kg: None,
+            produced_before_kg: 0.0,
+            actor_province: None,
+            buyer_province: None,
+            patient: None,
+            outstanding_packages: vec![],
         }
     }
 
@@ -422,6 +766,111 @@ mod tests {
         assert_eq!(r.kilograms(1.0, "LTR"), None);
         assert!(TrackingRules::builtin("XX").is_err());
         assert!(TrackingRules::from_json("{").is_err());
+    }
+
+    #[test]
+    fn classes_come_from_listings_in_force() {
+        let r = TrackingRules::builtin("CN").expect("rules");
+        let npp = [("CN-PRECURSORS", "Class I (class unconfirmed)")];
+        assert_eq!(r.class_of(npp.iter().copied()).as_deref(), Some("I"));
+        let ap = [("UN-TABLE-I", "Table I"), ("CN-PRECURSORS", "Class II")];
+        assert_eq!(r.class_of(ap.iter().copied()).as_deref(), Some("II"));
+        let f = [("CN-NARCOTICS", "narcotic drug")];
+        assert_eq!(r.class_of(f.iter().copied()).as_deref(), Some("narcotic"));
+        let none: [(&str, &str); 1] = [("US-LIST-I", "List I")];
+        assert_eq!(r.class_of(none.iter().copied()), None);
+    }
+
+    #[test]
+    fn medicines_follow_plan_channel_and_prescription() {
+        let r = TrackingRules::builtin("CN").expect("rules");
+        // production: approved manufacturer, within the plan
+        let mut p = facts(Movement::Production, "narcotic");
+        assert_eq!(
+            ids(&r.check(&p)),
+            ["CN-MED-MANUFACTURER", "CN-MED-PLAN"],
+            "no approval and no plan"
+        );
+        p.actor_licences = vec![licence(
+            "cn-exporter",
+            "narcotic_medicine_manufacturing_approval",
+        )];
+        p.quota_kg = Some(10.0);
+        p.produced_before_kg = 8.5;
+        p.base_kg = 1.5;
+        assert!(r.check(&p).is_empty(), "{:?}", r.check(&p));
+        p.base_kg = 1.6;
+        let b = r.check(&p);
+        assert_eq!(ids(&b), ["CN-MED-PLAN"]);
+        assert!(b[0].reason.contains("10.100 kg"), "{}", b[0].reason);
+        // channel: manufacturer -> national -> regional (same province) -> hospital
+        let mut s = facts(Movement::Sale, "narcotic");
+        s.actor_licences = vec![licence("m", "narcotic_medicine_manufacturing_approval")];
+        s.buyer_licences = vec![licence("n", "narcotic_national_wholesale_approval")];
+        assert!(r.check(&s).is_empty());
+        s.buyer_licences = vec![licence("h", "narcotic_purchase_seal_card")];
+        let b = r.check(&s);
+        assert_eq!(ids(&b), ["CN-MED-CHANNEL"]);
+        assert!(b[0].reason.contains("manufacturer"), "{}", b[0].reason);
+        s.actor_licences = vec![licence("w", "narcotic_regional_wholesale_approval")];
+        s.actor_province = Some("Hebei".into());
+        s.buyer_province = Some("Hebei".into());
+        assert!(r.check(&s).is_empty());
+        s.buyer_province = Some("Shanxi".into());
+        assert_eq!(ids(&r.check(&s)), ["CN-MED-CHANNEL"]);
+        assert_eq!(
+            ids(&r.check(&facts(Movement::RetailSale, "narcotic"))),
+            ["CN-MED-NO-RETAIL"]
+        );
+        // dispensing: seal card, prescription, pseudonym, packages returned
+        let mut d = facts(Movement::Dispensing, "narcotic");
+        assert_eq!(
+            ids(&r.check(&d)),
+            ["CN-MED-DISPENSER", "CN-MED-PRESCRIPTION", "CN-MED-PATIENT"]
+        );
+        d.actor_licences = vec![licence("h", "narcotic_purchase_seal_card")];
+        d.business_transaction_types = vec!["https://ns.fentguard.org/btt/prescription".into()];
+        d.patient = Some("urn:fentguard:patient:Zhang San".into());
+        assert_eq!(ids(&r.check(&d)), ["CN-MED-PATIENT"]);
+        d.patient = Some(format!("urn:fentguard:patient:{}", "ab12".repeat(8)));
+        assert!(r.check(&d).is_empty());
+        d.outstanding_packages = vec!["https://id.gs1.org/01/06901234000012/21/7".into()];
+        let b = r.check(&d);
+        assert_eq!(ids(&b), ["CN-MED-PACKAGE-RETURN"]);
+        assert!(b[0].reason.contains("/21/7"), "{}", b[0].reason);
+    }
+
+    #[test]
+    fn class_two_holders_have_a_thirty_day_deadline() {
+        let r = TrackingRules::builtin("CN").expect("rules");
+        let at = |m, d| {
+            Utc.with_ymd_and_hms(2026, m, d, 0, 0, 0)
+                .single()
+                .unwrap_or_default()
+        };
+        let l = vec![licence("cn-trader", "precursor_class2_trade_filing")];
+        let d = r.deadlines("cn-trader", &l, Some(at(3, 1)), at(3, 20));
+        assert_eq!(d.len(), 1);
+        assert_eq!((d[0].due, d[0].overdue_days), (at(3, 31), 0));
+        let d = r.deadlines("cn-trader", &l, Some(at(3, 1)), at(4, 10));
+        assert_eq!(d[0].overdue_days, 10);
+        // never reported: due 30 days after the licence started
+        let d = r.deadlines("cn-trader", &l, None, at(4, 10));
+        let licence_start_plus_30 = Utc
+            .with_ymd_and_hms(2025, 1, 31, 0, 0, 0)
+            .single()
+            .unwrap_or_default();
+        assert_eq!(d[0].due, licence_start_plus_30);
+        assert!(d[0].overdue_days > 400);
+        // no such licence, no duty
+        assert!(r
+            .deadlines(
+                "x",
+                &[licence("x", "precursor_class1_sale_approval")],
+                None,
+                at(4, 10)
+            )
+            .is_empty());
     }
 
     #[test]
