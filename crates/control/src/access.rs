@@ -79,6 +79,15 @@ pub enum Operation<'a> {
     },
     /// Query events; an enterprise's query only ever covers its own events.
     QueryEvents,
+    /// Read an enterprise's tracking record (inventory, deadlines, credit rating).
+    ReadEnterpriseRecord {
+        /// The enterprise.
+        enterprise: &'a str,
+    },
+    /// Keep master data: GS1 parties and locations, annual production plans.
+    ManageMasterData,
+    /// Run reconciliation now (gaps and overdue reports become alerts).
+    Reconcile,
     /// Verify the audit chain.
     VerifyAudit,
     /// Manage organisations, users and enterprise licences.
@@ -160,7 +169,25 @@ pub fn may(p: &Principal, op: &Operation) -> Result<(), Denied> {
             O::ReadAlerts,
             R::LicensingOfficer | R::PublicSecurityOfficer | R::CustomsOfficer | R::Administrator,
         ) => Ok(()),
+        // An enterprise reads the alerts about itself (the handler narrows the list).
+        (O::ReadAlerts, R::ComplianceOfficer) => Ok(()),
         (O::ReadAlerts, _) => deny("read alerts"),
+        (O::ReadEnterpriseRecord { enterprise }, R::ComplianceOfficer) => {
+            if *enterprise == p.org {
+                Ok(())
+            } else {
+                Err(Denied("an enterprise sees only its own record".into()))
+            }
+        }
+        (
+            O::ReadEnterpriseRecord { .. },
+            R::LicensingOfficer | R::PublicSecurityOfficer | R::CustomsOfficer,
+        ) => Ok(()),
+        (O::ReadEnterpriseRecord { .. }, _) => deny("read enterprises' tracking records"),
+        (O::ManageMasterData, R::Administrator) => Ok(()),
+        (O::ManageMasterData, _) => deny("keep master data (parties, locations, production plans)"),
+        (O::Reconcile, R::LicensingOfficer | R::PublicSecurityOfficer | R::Administrator) => Ok(()),
+        (O::Reconcile, _) => deny("run reconciliation"),
         (O::CaptureEvents, R::ComplianceOfficer) => Ok(()),
         (O::CaptureEvents, _) => deny("capture EPCIS events (enterprises report their own)"),
         (O::ReadEvent { owner }, R::ComplianceOfficer) => {

@@ -218,6 +218,17 @@ pub struct ExportChecker {
     salts: Vec<Salt>,
 }
 
+/// A substance a text names, as [`ExportChecker::identify`] finds it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Identified {
+    /// Name (with the salt, if one was named).
+    pub name: String,
+    /// Catalogue ids.
+    pub substance_ids: Vec<String>,
+    /// kg of free base per kg of the form named.
+    pub base_ratio: f64,
+}
+
 /// A substance resolved for an export question.
 struct Resolved {
     name: Option<String>,
@@ -261,6 +272,24 @@ impl ExportChecker {
         } else {
             Err(ExportError::UnknownCountry(code.to_string()))
         }
+    }
+
+    /// What a substance text names: catalogue ids, the name, and kg of free base per kg
+    /// of the form named ("fentanyl citrate" -> fentanyl, 0.637). `None` when the
+    /// catalogue does not know it.
+    pub fn identify(
+        &self,
+        classifier: &Classifier,
+        text: &str,
+    ) -> Result<Option<Identified>, ExportError> {
+        let r = self.resolve(classifier, text)?;
+        Ok(
+            (r.known && !r.substance_ids.is_empty()).then(|| Identified {
+                name: r.name.unwrap_or_else(|| text.to_string()),
+                substance_ids: r.substance_ids,
+                base_ratio: r.base_ratio,
+            }),
+        )
     }
 
     /// Resolve a substance text: structure, CAS, name, or "NAME SALT" (e.g. "fentanyl citrate").

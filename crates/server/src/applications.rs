@@ -310,7 +310,12 @@ pub async fn submit(
         transit_countries: form.itinerary.len() as u32,
         end_use_consistent: None,
         earlier_refusals: history.refusals,
-        credit_rating: None,
+        credit_rating: Some(
+            crate::oversight::rating_of(&s, &p.org)
+                .await?
+                .score
+                .clamp(0, 100) as u8,
+        ),
     };
     let risk = r.risk.assess(&factors);
     let needs_verification = answer

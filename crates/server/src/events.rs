@@ -140,7 +140,50 @@ pub async fn capture(
             ),
         ));
     }
-    let fates = sort_out(&s, &p.org, &events).await?;
+    let mut fates = sort_out(&s, &p.org, &events).await?;
+    let now = s.clock.now();
+    // The law on every event, against the book as it stands under the writer lock.
+    let mut tx = s.store.write().await?;
+    let to_store: Vec<&Event> = fates
+        .iter()
+        .filter_map(|f| match f {
+            Fate::Store(e) => Some(*e),
+            _ => None,
+        })
+        .collect();
+    let tracked = match crate::custody::apply(&s, &mut tx, &p.org, &to_store, now).await? {
+        Ok(t) => t,
+        Err(bad) => {
+            let e = &events[bad.index];
+            return Err(epcis_problem(
+                StatusCode::BAD_REQUEST,
+                "ValidationException",
+                format!(
+                    "event {} ({}), field `ilmd`: {}",
+                    bad.index + 1,
+                    e.id(),
+                    bad.message
+                ),
+            )
+            .with_context(json!({"eventIndex": bad.index, "eventID": e.id(), "field": "ilmd"})));
+        }
+    };
+    for f in fates.iter_mut() {
+        if let Fate::Store(e) = f {
+            if let Some(b) = tracked.blocked.get(&e.index) {
+                let why: Vec<String> = b
+                    .iter()
+                    .filter(|x| x.blocked)
+                    .map(|x| format!("{} ({})", x.reason, x.rule))
+                    .collect();
+                *f = Fate::Refuse(
+                    e,
+                    StatusCode::BAD_REQUEST,
+                    format!("breaks the law: {}", why.join("; ")),
+                );
+            }
+        }
+    }
     let refused: Vec<(&Event, StatusCode, &String)> = fates
         .iter()
         .filter_map(|f| match f {
@@ -148,22 +191,47 @@ pub async fn capture(
             _ => None,
         })
         .collect();
+    let breaches_json = |index: usize| -> Value {
+        tracked
+            .blocked
+            .get(&index)
+            .or_else(|| tracked.flagged.get(&index))
+            .map(|b| json!(b))
+            .unwrap_or(Value::Null)
+    };
     let error_list: Vec<Value> = refused
         .iter()
-        .map(|(e, st, why)| json!({"eventIndex": e.index, "eventID": e.id(), "status": st.as_u16(), "detail": why}))
+        .map(|(e, st, why)| {
+            let mut v = json!({"eventIndex": e.index, "eventID": e.id(), "status": st.as_u16(), "detail": why});
+            if tracked.blocked.contains_key(&e.index) {
+                v["breaches"] = breaches_json(e.index);
+            }
+            v
+        })
         .collect();
     if behaviour == "rollback" && !refused.is_empty() {
+        // Nothing is captured, but refused attempts stay on the enterprise's record.
+        drop(tx);
+        record_attempts(&s, &p.user, &tracked.attempt_alerts, now).await?;
         let status = if refused.iter().all(|(_, st, _)| *st == StatusCode::CONFLICT) {
             StatusCode::CONFLICT
         } else {
-            refused[0].1
+            refused
+                .iter()
+                .map(|(_, st, _)| *st)
+                .find(|st| *st != StatusCode::CONFLICT)
+                .unwrap_or(refused[0].1)
         };
         let exception = if status == StatusCode::CONFLICT {
             "ResourceAlreadyExistsException"
         } else {
             "ValidationException"
         };
-        let (e, _, why) = &refused[0];
+        let (e, _, why) = refused
+            .iter()
+            .find(|(_, st, _)| *st == status)
+            .copied()
+            .unwrap_or(refused[0]);
         return Err(epcis_problem(
             status,
             exception,
@@ -181,7 +249,6 @@ pub async fn capture(
         )
         .with_context(json!({"errors": error_list})));
     }
-    let now = s.clock.now();
     let capture_id = new_id("cap")?;
     let new: Vec<NewEvent> = fates
         .iter()
@@ -195,8 +262,11 @@ pub async fn capture(
             _ => None,
         })
         .collect();
-    let mut tx = s.store.write().await?;
     tx.insert_events(&new).await?;
+    tracked.writes.write(&mut tx, now).await?;
+    for a in &tracked.attempt_alerts {
+        tx.insert_alert(a).await?;
+    }
     let mut declared = Vec::new();
     for f in &fates {
         if let Fate::Declare(e, stored_id) = f {
@@ -238,11 +308,60 @@ pub async fn capture(
     )
     .await?;
     tx.commit().await?;
-    let mut res = (StatusCode::ACCEPTED, Json(&job)).into_response();
+    s.publish_alerts(tracked.writes.alerts.iter().chain(&tracked.attempt_alerts));
+    let flagged: Vec<Value> = fates
+        .iter()
+        .filter_map(|f| match f {
+            Fate::Store(e) => tracked
+                .flagged
+                .get(&e.index)
+                .map(|b| json!({"eventIndex": e.index, "eventID": e.id(), "breaches": b})),
+            _ => None,
+        })
+        .collect();
+    let mut body = serde_json::to_value(&job)
+        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "encoding", e.to_string()))?;
+    body["flagged"] = Value::Array(flagged);
+    let alerts: Vec<&store::Alert> = tracked
+        .writes
+        .alerts
+        .iter()
+        .chain(&tracked.attempt_alerts)
+        .collect();
+    body["alerts"] = json!(alerts);
+    let mut res = (StatusCode::ACCEPTED, Json(body)).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("/epcis/capture/{capture_id}")) {
         res.headers_mut().insert(header::LOCATION, v);
     }
     Ok(with_epcis_headers(res))
+}
+
+/// Stores the alerts of refused attempts on their own (the capture itself is rolled back).
+async fn record_attempts(
+    s: &AppState,
+    user: &str,
+    alerts: &[store::Alert],
+    now: DateTime<Utc>,
+) -> Result<(), Problem> {
+    if alerts.is_empty() {
+        return Ok(());
+    }
+    let mut tx = s.store.write().await?;
+    for a in alerts {
+        tx.insert_alert(a).await?;
+    }
+    tx.audit(
+        now,
+        user,
+        "alert.raise",
+        "epcis/capture",
+        Value::Null,
+        json!({"refusedAttempts": alerts.iter().map(|a| &a.id).collect::<Vec<_>>()}),
+    )
+    .await?;
+    tx.commit().await?;
+    s.publish_alerts(alerts.iter());
+    Ok(())
 }
 
 /// Decides, per event, whether it is new, declares a stored event erroneous, or is refused

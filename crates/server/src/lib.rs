@@ -16,16 +16,18 @@ pub mod admin;
 pub mod applications;
 pub mod auth;
 pub mod cache;
+pub mod custody;
 pub mod demo;
 pub mod events;
 pub mod notifications;
 pub mod openapi;
+pub mod oversight;
 pub mod permits;
 mod problem;
 
 pub use problem::Problem;
 
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use ed25519_dalek::{SigningKey, VerifyingKey};
@@ -67,6 +69,10 @@ pub struct Rules {
     pub workflow: control::WorkflowRules,
     /// The risk model.
     pub risk: control::RiskModel,
+    /// What traceability events mean and the rules checked on each.
+    pub tracking: control::TrackingRules,
+    /// The enterprise credit rating model.
+    pub credit: control::CreditModel,
 }
 
 /// What nearly every request reads, cached for a few seconds ([`cache`]).
@@ -94,7 +100,12 @@ pub struct AppState {
     pub rules: Arc<Rules>,
     /// Caches.
     pub caches: Arc<Caches>,
+    /// New alerts, for subscribers (`GET /api/v1/alerts/stream`).
+    pub alerts: tokio::sync::broadcast::Sender<store::Alert>,
 }
+
+/// Alerts a slow subscriber may fall behind by before it is told it missed some.
+const ALERT_BACKLOG: usize = 1024;
 
 /// The built-in rules failed to load (a broken data file in the build).
 #[derive(Debug, Error)]
@@ -111,6 +122,12 @@ pub enum StartError {
     /// Risk model.
     #[error("loading the risk model: {0}")]
     Risk(#[from] serde_json::Error),
+    /// Tracking rules.
+    #[error("loading the tracking rules: {0}")]
+    Tracking(#[from] control::tracking::TrackingRulesError),
+    /// Credit model.
+    #[error("loading the credit model: {0}")]
+    Credit(#[from] control::credit::CreditModelError),
 }
 
 impl AppState {
@@ -133,6 +150,8 @@ impl AppState {
                 export: law::ExportChecker::builtin()?,
                 workflow: control::WorkflowRules::builtin("CN")?,
                 risk: control::RiskModel::builtin()?,
+                tracking: control::TrackingRules::builtin("CN")?,
+                credit: control::CreditModel::builtin("CN")?,
             },
         )
     }
@@ -158,7 +177,15 @@ impl AppState {
                     10_000,
                 ),
             }),
+            alerts: tokio::sync::broadcast::channel(ALERT_BACKLOG).0,
         })
+    }
+
+    /// Tell subscribers about committed alerts (none listening is fine).
+    pub fn publish_alerts<'a>(&self, alerts: impl Iterator<Item = &'a store::Alert>) {
+        for a in alerts {
+            let _ = self.alerts.send(a.clone());
+        }
     }
 
     /// An organisation and its licences (cached).
@@ -239,7 +266,21 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/customs/declarations/{id}/exit",
             post(p::confirm_exit),
         )
-        .route("/api/v1/alerts", get(p::alerts))
+        .route("/api/v1/alerts", get(oversight::alerts))
+        .route("/api/v1/alerts/stream", get(oversight::alert_stream))
+        .route("/api/v1/inventory", get(oversight::inventory))
+        .route("/api/v1/deadlines", get(oversight::deadlines))
+        .route(
+            "/api/v1/enterprises/{id}/credit-rating",
+            get(oversight::credit_rating),
+        )
+        .route(
+            "/api/v1/reconciliation",
+            post(oversight::run_reconciliation),
+        )
+        .route("/api/v1/parties", get(oversight::parties))
+        .route("/api/v1/parties/{gln}", put(oversight::put_party))
+        .route("/api/v1/production-plans", put(oversight::put_plan))
         .route("/api/v1/audit/verify", get(p::verify_audit))
         .fallback(|| async { Problem::not_found("no such endpoint") })
         .method_not_allowed_fallback(|| async {
@@ -289,9 +330,26 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
+    // Time turns missing receipts and reports into alerts; look once a minute.
+    let sweeper = {
+        let s = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(RECONCILE_SECONDS));
+            loop {
+                tick.tick().await;
+                if let Err(e) = oversight::reconcile(&s, "system").await {
+                    tracing::warn!("reconciliation failed: {}", e.detail);
+                }
+            }
+        })
+    };
     let res = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await;
+    sweeper.abort();
     store.close().await;
     res
 }
+
+/// Seconds between reconciliation sweeps.
+const RECONCILE_SECONDS: u64 = 60;

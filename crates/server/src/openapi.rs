@@ -2,7 +2,9 @@
 //! interactive documentation page (Scalar; its script loads from a CDN, so in an
 //! air-gapped site use `/openapi.json` with any local viewer).
 
-use crate::{admin, applications, auth, events, notifications, permits, AppState, Problem};
+use crate::{
+    admin, applications, auth, events, notifications, oversight, permits, AppState, Problem,
+};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -23,7 +25,7 @@ impl Modify for BearerAuth {
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "FentGuard API", description = "Export licensing of fentanyl precursors: applications, risk assessment, pre-export notifications, signed permits, customs; the EPCIS 2.0 traceability ledger under /epcis. Errors are application/problem+json."),
+    info(title = "FentGuard API", description = "Export licensing of fentanyl precursors: applications, risk assessment, pre-export notifications, signed permits, customs; the EPCIS 2.0 traceability ledger under /epcis with the control rules applied to every event; inventory, deadlines, alerts and credit ratings. Errors are application/problem+json."),
     paths(
         permits::healthz, auth::login, auth::me,
         admin::create_organisation, admin::list_organisations, admin::create_user, admin::put_licence, admin::licences_of,
@@ -32,7 +34,9 @@ impl Modify for BearerAuth {
         notifications::list, notifications::get_one, notifications::document, notifications::send,
         notifications::reply, notifications::lapse,
         permits::public_key, permits::verify_permit, permits::get_permit, permits::declare, permits::confirm_exit,
-        permits::endorse_receipt, permits::revoke_permit, permits::alerts, auth::logout, permits::verify_audit,
+        permits::endorse_receipt, permits::revoke_permit, oversight::alerts, auth::logout, permits::verify_audit,
+        oversight::alert_stream, oversight::inventory, oversight::deadlines, oversight::credit_rating,
+        oversight::run_reconciliation, oversight::put_party, oversight::parties, oversight::put_plan,
         events::capture_options, events::capture, events::capture_jobs, events::capture_job, events::query_events, events::get_event,
     ),
     components(schemas(Problem)),

@@ -531,6 +531,9 @@ pub async fn endorse_receipt(
                 kind: "receipt_difference".into(),
                 subject: format!("permit/{number}"),
                 message,
+                org: r.exporter_org.clone(),
+                event_id: None,
+                rule: None,
             };
             tx.insert_alert(&a).await?;
             tx.audit(
@@ -547,22 +550,13 @@ pub async fn endorse_receipt(
         None => None,
     };
     tx.commit().await?;
+    s.publish_alerts(alert.iter());
     Ok(Json(ReceiptOut {
         permit: number,
         exited_kg: r.exited_kg,
         received_kg: input.received_kg,
         alert,
     }))
-}
-
-/// Alerts, newest first.
-#[utoipa::path(get, path = "/api/v1/alerts", responses((status = 200, description = "OK", body = Vec<Object>)), security(("bearer" = [])), tag = "operations")]
-pub async fn alerts(
-    State(s): State<AppState>,
-    Caller(p, _): Caller,
-) -> Result<Json<Vec<Alert>>, Problem> {
-    may(&p, &Operation::ReadAlerts)?;
-    Ok(Json(s.store.alerts().await?))
 }
 
 /// Result of verifying the audit chain.

@@ -1143,6 +1143,8 @@ async fn low_risk_goes_straight_to_verification() {
         export: law::ExportChecker::builtin().expect("rules"),
         workflow: control::WorkflowRules::builtin("CN").expect("workflow"),
         risk: control::RiskModel::from_json(&lenient).expect("model"),
+        tracking: control::TrackingRules::builtin("CN").expect("tracking rules"),
+        credit: control::CreditModel::builtin("CN").expect("credit model"),
     };
     let state =
         AppState::with_rules(store, SigningKey::from_bytes(&[3u8; 32]), rules).expect("state");

@@ -13,10 +13,12 @@
 
 #![warn(missing_docs)]
 
+mod custody;
 mod filing;
 mod ledger;
 mod records;
 
+pub use custody::*;
 pub use filing::NewApplication;
 pub use ledger::*;
 pub use records::*;

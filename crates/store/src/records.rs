@@ -120,6 +120,15 @@ pub struct Alert {
     pub subject: String,
     /// What happened.
     pub message: String,
+    /// The enterprise it concerns (empty: none in particular).
+    #[serde(default)]
+    pub org: String,
+    /// The event it concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// The rule broken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 /// What a presented API token turns out to be.
@@ -432,23 +441,7 @@ impl Store {
 
     /// Alerts, newest first.
     pub async fn alerts(&self) -> Result<Vec<Alert>, StoreError> {
-        const WHAT: &str = "reading alerts";
-        sqlx::query("SELECT id, at, kind, subject, message FROM alerts ORDER BY at DESC, id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db(WHAT))?
-            .iter()
-            .map(|r| {
-                let at: String = col(r, "at", WHAT)?;
-                Ok(Alert {
-                    id: col(r, "id", WHAT)?,
-                    at: parse_instant(&at, "alert time")?,
-                    kind: col(r, "kind", WHAT)?,
-                    subject: col(r, "subject", WHAT)?,
-                    message: col(r, "message", WHAT)?,
-                })
-            })
-            .collect()
+        self.alerts_where(&crate::AlertFilter::default()).await
     }
 }
 
@@ -734,13 +727,16 @@ impl WriteTx {
     /// Raise an alert.
     pub async fn insert_alert(&mut self, a: &Alert) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO alerts (id, at, kind, subject, message) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO alerts (id, at, kind, subject, message, org_id, event_id, rule_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&a.id)
-        .bind(a.at.to_rfc3339())
+        .bind(crate::instant_text(a.at))
         .bind(&a.kind)
         .bind(&a.subject)
         .bind(&a.message)
+        .bind(&a.org)
+        .bind(&a.event_id)
+        .bind(&a.rule)
         .execute(&mut *self.tx)
         .await
         .map_err(db("raising the alert"))?;

@@ -1,0 +1,776 @@
+//! The law applied to captured events: what each event means for a controlled substance
+//! (`control::tracking`), which rules it breaks, and what it does to the book: lots
+//! registered from ILMD, inventory per holder, site and lot, shipments awaiting their
+//! receipt, medicine packs dispensed and returned, production against the annual plan,
+//! and the alerts all of this raises.
+//!
+//! Events of one document are taken in order against one in-memory view of the book, so
+//! a later event sees what an earlier one did; a refused event changes nothing. Reads go
+//! through the capture's write transaction, so two captures never judge against the
+//! same stale balance.
+
+use crate::auth::new_id;
+use crate::{AppState, Problem};
+use chrono::{DateTime, Datelike, Utc};
+use control::tracking::{Breach, EventFacts, Movement};
+use control::EnterpriseLicence;
+use epcis::vocabulary::Vocabulary;
+use epcis::{Event, EventType, Role};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use store::{key_of, Alert, InventoryRow, LotRecord, PartyRecord, ShipmentRecord, WriteTx};
+
+/// Namespace of FentGuard's EPCIS extensions (ILMD `substance`, `netContent`).
+pub const NAMESPACE: &str = "https://ns.fentguard.org/epcis/";
+const OWNING_PARTY: &str = "https://ref.gs1.org/cbv/SDT-owning_party";
+const LOCATION: &str = "https://ref.gs1.org/cbv/SDT-location";
+
+/// What the rules made of the events of one capture.
+#[derive(Default)]
+pub struct Tracked {
+    /// Events refused by a blocking rule (by position in the document), with the breaches.
+    pub blocked: HashMap<usize, Vec<Breach>>,
+    /// Breaches of events that are stored (flagged), by position.
+    pub flagged: HashMap<usize, Vec<Breach>>,
+    /// Alerts of refused attempts (kept even when the capture is rolled back).
+    pub attempt_alerts: Vec<Alert>,
+    /// Everything the accepted events change.
+    pub writes: Writes,
+}
+
+/// The changes accepted events make, written in the capture's transaction.
+#[derive(Default)]
+pub struct Writes {
+    lots: Vec<LotRecord>,
+    inventory: HashMap<(String, String, String), InventoryRow>,
+    shipments: Vec<ShipmentRecord>,
+    receipts: Vec<(String, String, f64)>,
+    dispensed: Vec<(Vec<String>, String, String, DateTime<Utc>)>,
+    returned: Vec<(Vec<String>, String)>,
+    produced: HashMap<(String, String, i32), f64>,
+    /// Alerts raised by accepted events.
+    pub alerts: Vec<Alert>,
+}
+
+impl Writes {
+    /// Write them.
+    pub async fn write(&self, tx: &mut WriteTx, now: DateTime<Utc>) -> Result<(), Problem> {
+        tx.insert_lots(&self.lots, now).await?;
+        let mut rows: Vec<&InventoryRow> = self.inventory.values().collect();
+        rows.sort_by(|a, b| (&a.holder, &a.site, &a.lot).cmp(&(&b.holder, &b.site, &b.lot)));
+        let rows: Vec<InventoryRow> = rows.into_iter().cloned().collect();
+        tx.put_inventory(&rows, now).await?;
+        for s in &self.shipments {
+            tx.insert_shipment(s).await?;
+        }
+        for (shipment, receipt, kg) in &self.receipts {
+            tx.receive_shipment(shipment, receipt, *kg).await?;
+        }
+        for (epcs, patient, event, at) in &self.dispensed {
+            tx.dispense_packages(epcs, patient, event, *at).await?;
+        }
+        for (epcs, event) in &self.returned {
+            tx.return_packages(epcs, event).await?;
+        }
+        for ((org, sub, year), kg) in &self.produced {
+            tx.add_production(org, sub, *year, *kg).await?;
+        }
+        for a in &self.alerts {
+            tx.insert_alert(a).await?;
+        }
+        Ok(())
+    }
+}
+
+/// One mass of one lot an event moves.
+struct Item {
+    role: Role,
+    lot: LotRecord,
+    kg: Option<f64>,
+    /// Instance EPCs (packs) behind it.
+    epcs: Vec<String>,
+}
+
+/// The book as this capture sees it.
+struct View<'t> {
+    tx: &'t mut WriteTx,
+    lots: HashMap<String, LotRecord>,
+    parties: HashMap<String, PartyRecord>,
+    provinces: HashMap<String, String>,
+    licences: HashMap<String, Vec<EnterpriseLicence>>,
+    balances: HashMap<(String, String, String), InventoryRow>,
+    production: HashMap<(String, String, i32), (Option<f64>, f64)>,
+    outstanding: HashMap<String, Vec<String>>,
+    claimed: HashSet<String>,
+}
+
+impl View<'_> {
+    async fn licences(
+        &mut self,
+        s: &AppState,
+        org: &str,
+    ) -> Result<Vec<EnterpriseLicence>, Problem> {
+        if let Some(l) = self.licences.get(org) {
+            return Ok(l.clone());
+        }
+        let l = s
+            .organisation_with_licences(org)
+            .await?
+            .map(|(_, l)| l)
+            .unwrap_or_default();
+        self.licences.insert(org.to_string(), l.clone());
+        Ok(l)
+    }
+
+    async fn balance(
+        &mut self,
+        place: &(String, String, String),
+        substance: &str,
+    ) -> Result<InventoryRow, Problem> {
+        if let Some(b) = self.balances.get(place) {
+            return Ok(b.clone());
+        }
+        let b = self
+            .tx
+            .balance(&place.0, &place.1, &place.2)
+            .await?
+            .unwrap_or_else(|| InventoryRow {
+                holder: place.0.clone(),
+                site: place.1.clone(),
+                lot: place.2.clone(),
+                substance_id: substance.to_string(),
+                kg: 0.0,
+                base_kg: 0.0,
+                last_event_id: String::new(),
+            });
+        self.balances.insert(place.clone(), b.clone());
+        Ok(b)
+    }
+
+    async fn production(
+        &mut self,
+        key: &(String, String, i32),
+    ) -> Result<(Option<f64>, f64), Problem> {
+        if let Some(p) = self.production.get(key) {
+            return Ok(*p);
+        }
+        let p = self.tx.production(&key.0, &key.1, key.2).await?;
+        self.production.insert(key.clone(), p);
+        Ok(p)
+    }
+
+    async fn outstanding(&mut self, patient: &str) -> Result<Vec<String>, Problem> {
+        if let Some(o) = self.outstanding.get(patient) {
+            return Ok(o.clone());
+        }
+        let o = self.tx.outstanding_packages(patient).await?;
+        self.outstanding.insert(patient.to_string(), o.clone());
+        Ok(o)
+    }
+
+    fn lot_of(&self, class_or_epc: &str) -> Option<&LotRecord> {
+        self.lots
+            .get(class_or_epc)
+            .or_else(|| self.lots.get(key_of(class_or_epc)))
+    }
+
+    fn org_of(&self, gln: &str) -> Option<&PartyRecord> {
+        self.parties.get(gln)
+    }
+}
+
+/// A refusal of one event before any rule is applied (bad ILMD).
+pub struct IlmdError {
+    /// Position of the event.
+    pub index: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// What an event's ILMD says of the lot it makes.
+struct Ilmd {
+    /// The substance as named (name, CAS number or structure).
+    substance: String,
+    /// Mass of one serialised item (kg), if given.
+    unit_kg: Option<f64>,
+}
+
+/// The ILMD of an event: the substance named and the mass of one item, if given.
+fn ilmd_of(e: &Event, rules: &control::TrackingRules) -> Result<Option<Ilmd>, String> {
+    let Some(ilmd) = e.body.get("ilmd").and_then(Value::as_object) else {
+        return Ok(None);
+    };
+    // `fg:substance` with any prefix bound to our namespace, or the expanded key.
+    let prefixes: Vec<String> = e
+        .body
+        .get("@context")
+        .into_iter()
+        .flat_map(context_prefixes)
+        .collect();
+    let find = |local: &str| {
+        ilmd.iter().find_map(|(k, v)| {
+            let hit = k == &format!("{NAMESPACE}{local}")
+                || k.split_once(':').is_some_and(|(p, l)| {
+                    l == local && (p == "fg" || prefixes.iter().any(|x| x == p))
+                });
+            hit.then_some(v)
+        })
+    };
+    let Some(sub) = find("substance") else {
+        return Ok(None);
+    };
+    let sub = sub
+        .as_str()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or("ilmd fg:substance must be a non-empty string (a name, CAS number or SMILES)")?;
+    let unit_kg = match find("netContent") {
+        None => None,
+        Some(v) => {
+            let value = v.get("value").and_then(Value::as_f64);
+            let uom = v.get("uom").and_then(Value::as_str);
+            match (value, uom) {
+                (Some(x), Some(u)) if x.is_finite() && x > 0.0 => {
+                    Some(rules.kilograms(x, u).ok_or_else(|| {
+                        format!("ilmd fg:netContent unit '{u}' is not a mass unit")
+                    })?)
+                }
+                _ => {
+                    return Err(
+                        "ilmd fg:netContent must be {\"value\": a positive number, \"uom\": a UN/CEFACT mass unit}"
+                            .into(),
+                    )
+                }
+            }
+        }
+    };
+    Ok(Some(Ilmd {
+        substance: sub.to_string(),
+        unit_kg,
+    }))
+}
+
+/// Prefixes an `@context` binds to FentGuard's namespace.
+fn context_prefixes(ctx: &Value) -> Vec<String> {
+    let objects: Vec<&serde_json::Map<String, Value>> = match ctx {
+        Value::Object(o) => vec![o],
+        Value::Array(a) => a.iter().filter_map(Value::as_object).collect(),
+        _ => vec![],
+    };
+    objects
+        .into_iter()
+        .flat_map(|o| o.iter())
+        .filter(|(_, v)| v.as_str() == Some(NAMESPACE))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// Applies the tracking rules to the events about to be stored (in document order).
+/// `Err` only for storage failures and for ILMD that names no known substance.
+pub async fn apply(
+    s: &AppState,
+    tx: &mut WriteTx,
+    actor: &str,
+    events: &[&Event],
+    now: DateTime<Utc>,
+) -> Result<Result<Tracked, IlmdError>, Problem> {
+    let rules = &s.rules.tracking;
+    // Identifiers to look up in one round trip each.
+    let mut classes: HashSet<String> = HashSet::new();
+    let mut glns: HashSet<String> = HashSet::new();
+    for e in events {
+        for q in &e.quantities {
+            classes.insert(q.epc_class.clone());
+            classes.insert(key_of(&q.epc_class).to_string());
+        }
+        for (_, epc) in &e.epcs {
+            classes.insert(key_of(epc).to_string());
+        }
+        for r in e.sources.iter().chain(&e.destinations) {
+            glns.insert(r.id.clone());
+        }
+        glns.extend(e.biz_location.iter().cloned());
+    }
+    let classes: Vec<String> = classes.into_iter().collect();
+    let glns: Vec<String> = glns.into_iter().collect();
+    let lots = tx.lots(&classes).await?;
+    let parties = tx.parties_for(&glns, &[actor.to_string()]).await?;
+    let mut provinces = HashMap::new();
+    for p in &parties {
+        if !p.province.is_empty() {
+            provinces
+                .entry(p.org.clone())
+                .or_insert_with(|| p.province.clone());
+        }
+    }
+    let mut view = View {
+        tx,
+        lots: lots.into_iter().map(|l| (l.lot.clone(), l)).collect(),
+        parties: parties.into_iter().map(|p| (p.gln.clone(), p)).collect(),
+        provinces,
+        licences: HashMap::new(),
+        balances: HashMap::new(),
+        production: HashMap::new(),
+        outstanding: HashMap::new(),
+        claimed: HashSet::new(),
+    };
+    let mut out = Tracked::default();
+    let catalogue = s.rules.classifier.catalogue();
+    for e in events {
+        // 1. ILMD: a lot or product comes into being with its substance.
+        let mut new_lots = Vec::new();
+        match ilmd_of(e, rules) {
+            Err(message) => {
+                return Ok(Err(IlmdError {
+                    index: e.index,
+                    message,
+                }))
+            }
+            Ok(None) => {}
+            Ok(Some(Ilmd { substance, unit_kg })) => {
+                let found = match s.rules.export.identify(&s.rules.classifier, &substance) {
+                    Ok(f) => f,
+                    Err(err) => {
+                        return Ok(Err(IlmdError {
+                            index: e.index,
+                            message: format!("ilmd fg:substance '{substance}': {err}"),
+                        }))
+                    }
+                };
+                let Some(id) = found else {
+                    return Ok(Err(IlmdError {
+                        index: e.index,
+                        message: format!(
+                            "ilmd fg:substance '{substance}' is not in the catalogue; name it by a catalogue name, CAS number or structure"
+                        ),
+                    }));
+                };
+                let made = e
+                    .quantities
+                    .iter()
+                    .filter(|q| matches!(q.role, Role::Object | Role::Output))
+                    .map(|q| q.epc_class.clone())
+                    .chain(
+                        e.epcs
+                            .iter()
+                            .filter(|(r, _)| matches!(r, Role::Object | Role::Output))
+                            .map(|(_, epc)| key_of(epc).to_string()),
+                    );
+                let mut seen = HashSet::new();
+                for lot in made {
+                    if seen.insert(lot.clone()) && !view.lots.contains_key(&lot) {
+                        new_lots.push(LotRecord {
+                            lot,
+                            substance_id: id.substance_ids[0].clone(),
+                            substance_name: id.name.clone(),
+                            base_ratio: id.base_ratio,
+                            unit_kg,
+                            registered_by: actor.to_string(),
+                            event_id: e.id().to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        for l in &new_lots {
+            view.lots.insert(l.lot.clone(), l.clone());
+        }
+        // 2. What the event moves, lot by lot.
+        let items = items_of(&view, e, rules);
+        if items.is_empty() {
+            // Nothing controlled: keep any lots it registered and move on.
+            out.writes.lots.extend(new_lots);
+            continue;
+        }
+        let word = e
+            .biz_step
+            .as_deref()
+            .and_then(|b| Vocabulary::BizStep.word(b))
+            .unwrap_or_default();
+        let owner_to = e
+            .destinations
+            .iter()
+            .find(|d| d.kind.as_deref() == Some(OWNING_PARTY))
+            .map(|d| d.id.clone());
+        let buyer_org = owner_to
+            .as_deref()
+            .and_then(|g| view.org_of(g))
+            .map(|p| p.org.clone());
+        let to_org = buyer_org.clone().or_else(|| {
+            e.destinations
+                .iter()
+                .find(|d| d.kind.as_deref() == Some(LOCATION))
+                .and_then(|d| view.org_of(&d.id))
+                .map(|p| p.org.clone())
+        });
+        let changes_owner = match (&buyer_org, &owner_to) {
+            (Some(b), _) => b != actor,
+            (None, Some(_)) => true,
+            (None, None) => false,
+        };
+        let movement = if e.kind == EventType::TransformationEvent {
+            Movement::Transformation
+        } else {
+            rules
+                .movement(&word, changes_owner)
+                .unwrap_or(Movement::Observation)
+        };
+        let site = e
+            .biz_location
+            .clone()
+            .or_else(|| e.read_point.clone())
+            .unwrap_or_default();
+        let btt: Vec<String> = e
+            .biz_transactions
+            .iter()
+            .filter_map(|b| b.kind.clone())
+            .collect();
+        let patient = e
+            .destinations
+            .iter()
+            .find(|d| d.kind.as_deref() == Some(rules.patient.destination_type.as_str()))
+            .map(|d| d.id.clone());
+        let actor_licences = view.licences(s, actor).await?;
+        let buyer_licences = match &buyer_org {
+            Some(b) => view.licences(s, b).await?,
+            None => Vec::new(),
+        };
+        let buyer_province = owner_to
+            .as_deref()
+            .and_then(|g| view.org_of(g))
+            .map(|p| p.province.clone())
+            .filter(|p| !p.is_empty())
+            .or_else(|| {
+                buyer_org
+                    .as_ref()
+                    .and_then(|b| view.provinces.get(b).cloned())
+            });
+        let day = e.event_time.date_naive();
+        let year = e.event_time.year();
+        // 3. The rules, per lot.
+        let mut breaches: Vec<Breach> = Vec::new();
+        let mut classes_of: Vec<Option<String>> = Vec::new();
+        for it in &items {
+            let listings = catalogue.listings_on(&it.lot.substance_id, day);
+            let class = rules.class_of(
+                listings
+                    .iter()
+                    .map(|(l, _, _)| (l.list_id.as_str(), l.category.as_str())),
+            );
+            classes_of.push(class.clone());
+            let m = match (movement, it.role) {
+                (Movement::Transformation, Role::Output) => Movement::Production,
+                (m, _) => m,
+            };
+            let kg = it.kg.unwrap_or(0.0);
+            let base_kg = kg * it.lot.base_ratio;
+            let (quota_kg, produced_before_kg) = if m == Movement::Production && class.is_some() {
+                view.production(&(actor.to_string(), it.lot.substance_id.clone(), year))
+                    .await?
+            } else {
+                (None, 0.0)
+            };
+            let outstanding_packages = match (&patient, m) {
+                (Some(p), Movement::Dispensing) => view.outstanding(p).await?,
+                _ => Vec::new(),
+            };
+            let facts = EventFacts {
+                movement: m,
+                class,
+                substance_id: it.lot.substance_id.clone(),
+                substance_name: it.lot.substance_name.clone(),
+                actor: actor.to_string(),
+                actor_licences: actor_licences.clone(),
+                buyer: owner_to
+                    .as_ref()
+                    .map(|o| buyer_org.clone().unwrap_or_else(|| o.clone())),
+                buyer_licences: buyer_licences.clone(),
+                business_transaction_types: btt.clone(),
+                event_time: e.event_time,
+                record_time: now,
+                base_kg,
+                quota_kg,
+                produced_before_kg,
+                actor_province: view.provinces.get(actor).cloned(),
+                buyer_province: buyer_province.clone(),
+                patient: patient.clone(),
+                outstanding_packages,
+            };
+            for b in rules.check(&facts) {
+                if !breaches.iter().any(|x| x.rule == b.rule) {
+                    breaches.push(b);
+                }
+            }
+        }
+        let alert =
+            |kind: &str, org: &str, subject: String, message: String, rule: Option<String>| {
+                Ok::<_, Problem>(Alert {
+                    id: new_id("alert")?,
+                    at: now,
+                    kind: kind.into(),
+                    subject,
+                    message,
+                    org: org.to_string(),
+                    event_id: Some(e.id().to_string()),
+                    rule,
+                })
+            };
+        if breaches.iter().any(|b| b.blocked) {
+            for b in breaches.iter().filter(|b| b.blocked) {
+                out.attempt_alerts.push(alert(
+                    "rule_breach_blocked",
+                    actor,
+                    format!("event/{}", e.id()),
+                    format!("refused: {}", b.reason),
+                    Some(b.rule.clone()),
+                )?);
+            }
+            out.blocked.insert(e.index, breaches);
+            continue;
+        }
+        // 4. Accepted: what it does to the book.
+        out.writes.lots.extend(new_lots);
+        for b in &breaches {
+            out.writes.alerts.push(alert(
+                "rule_breach_flagged",
+                actor,
+                format!("event/{}", e.id()),
+                b.reason.clone(),
+                Some(b.rule.clone()),
+            )?);
+        }
+        if !breaches.is_empty() {
+            out.flagged.insert(e.index, breaches);
+        }
+        let multi = items.len() > 1;
+        for (n, (it, class)) in items.iter().zip(&classes_of).enumerate() {
+            let place = (actor.to_string(), site.clone(), it.lot.lot.clone());
+            let kg = it.kg.unwrap_or(0.0);
+            let sign = match (movement, it.role) {
+                (Movement::Transformation, Role::Input) => -1.0,
+                (Movement::Transformation, _) => 1.0,
+                (Movement::Production | Movement::Receipt, _) => 1.0,
+                (
+                    Movement::Dispatch
+                    | Movement::Sale
+                    | Movement::Dispensing
+                    | Movement::Destruction
+                    | Movement::RetailSale,
+                    _,
+                ) => -1.0,
+                _ => 0.0,
+            };
+            let mut row = view.balance(&place, &it.lot.substance_id).await?;
+            let book = row.kg;
+            if movement == Movement::PhysicalInventory {
+                if let Some(counted) = it.kg {
+                    if (counted - book).abs() > rules.count_tolerance_kg {
+                        out.writes.alerts.push(alert(
+                            "inventory_discrepancy",
+                            actor,
+                            format!("inventory/{}/{}", actor, it.lot.lot),
+                            format!(
+                                "physical count of {} at {}: {counted:.3} kg counted, {book:.3} kg on the book ({:+.3} kg)",
+                                it.lot.substance_name,
+                                if site.is_empty() { "an unnamed site" } else { &site },
+                                counted - book
+                            ),
+                            None,
+                        )?);
+                    }
+                    row.kg = counted;
+                }
+            } else if sign != 0.0 {
+                row.kg += sign * kg;
+                if row.kg < -rules.count_tolerance_kg && sign < 0.0 {
+                    out.writes.alerts.push(alert(
+                        "negative_balance",
+                        actor,
+                        format!("inventory/{}/{}", actor, it.lot.lot),
+                        format!(
+                            "{} left {} of {} at {} with {kg:.3} kg on the way out but only {book:.3} kg on the book: an unreported production or receipt, or a false report",
+                            actor,
+                            it.lot.lot,
+                            it.lot.substance_name,
+                            if site.is_empty() { "an unnamed site" } else { &site }
+                        ),
+                        None,
+                    )?);
+                }
+            } else {
+                continue;
+            }
+            row.base_kg = row.kg * it.lot.base_ratio;
+            row.last_event_id = e.id().to_string();
+            view.balances.insert(place.clone(), row.clone());
+            out.writes.inventory.insert(place, row);
+            // Shipments, receipts, packs, production.
+            match movement {
+                Movement::Sale | Movement::Dispatch => {
+                    if let Some(to) = &to_org {
+                        out.writes.shipments.push(ShipmentRecord {
+                            event_id: if multi {
+                                format!("{}#{n}", e.id())
+                            } else {
+                                e.id().to_string()
+                            },
+                            from_org: actor.to_string(),
+                            to_org: to.clone(),
+                            lot: it.lot.lot.clone(),
+                            kg,
+                            shipped_at: e.event_time,
+                        });
+                    }
+                }
+                Movement::Receipt => {
+                    let local = out
+                        .writes
+                        .shipments
+                        .iter()
+                        .find(|x| {
+                            x.to_org == actor
+                                && x.lot == it.lot.lot
+                                && !view.claimed.contains(&x.event_id)
+                        })
+                        .cloned();
+                    let found = match local {
+                        Some(x) => Some(x),
+                        None => view
+                            .tx
+                            .open_shipment(actor, &it.lot.lot)
+                            .await?
+                            .filter(|x| !view.claimed.contains(&x.event_id)),
+                    };
+                    match found {
+                        Some(sh) => {
+                            view.claimed.insert(sh.event_id.clone());
+                            if (sh.kg - kg).abs() > rules.count_tolerance_kg {
+                                out.writes.alerts.push(alert(
+                                    "receipt_difference",
+                                    &sh.from_org,
+                                    format!("shipment/{}", sh.event_id),
+                                    format!(
+                                        "{} sent {:.3} kg of {} ({}); {} received {kg:.3} kg ({:+.3} kg)",
+                                        sh.from_org,
+                                        sh.kg,
+                                        it.lot.substance_name,
+                                        it.lot.lot,
+                                        actor,
+                                        kg - sh.kg
+                                    ),
+                                    None,
+                                )?);
+                            }
+                            out.writes
+                                .receipts
+                                .push((sh.event_id, e.id().to_string(), kg));
+                        }
+                        None if class.is_some() => {
+                            let seller = e
+                                .sources
+                                .iter()
+                                .find(|x| x.kind.as_deref() == Some(OWNING_PARTY))
+                                .and_then(|x| view.org_of(&x.id))
+                                .map(|p| p.org.clone());
+                            out.writes.alerts.push(alert(
+                                "unreported_sale",
+                                seller.as_deref().unwrap_or(actor),
+                                format!("event/{}", e.id()),
+                                format!(
+                                    "{actor} received {kg:.3} kg of {} ({}) that {} never reported sending",
+                                    it.lot.substance_name,
+                                    it.lot.lot,
+                                    seller.as_deref().unwrap_or("no registered seller")
+                                ),
+                                None,
+                            )?);
+                        }
+                        None => {}
+                    }
+                }
+                Movement::Dispensing => {
+                    if let Some(p) = &patient {
+                        if !it.epcs.is_empty() {
+                            view.outstanding
+                                .entry(p.clone())
+                                .or_default()
+                                .extend(it.epcs.iter().cloned());
+                            out.writes.dispensed.push((
+                                it.epcs.clone(),
+                                p.clone(),
+                                e.id().to_string(),
+                                e.event_time,
+                            ));
+                        }
+                    }
+                }
+                Movement::Production | Movement::Transformation
+                    if class.is_some() && sign > 0.0 =>
+                {
+                    let key = (actor.to_string(), it.lot.substance_id.clone(), year);
+                    let base = kg * it.lot.base_ratio;
+                    let p = view.production(&key).await?;
+                    view.production.insert(key.clone(), (p.0, p.1 + base));
+                    *out.writes.produced.entry(key).or_insert(0.0) += base;
+                }
+                _ => {}
+            }
+        }
+        if movement == Movement::PackageReturn {
+            let epcs: Vec<String> = items.iter().flat_map(|i| i.epcs.iter().cloned()).collect();
+            for list in view.outstanding.values_mut() {
+                list.retain(|x| !epcs.contains(x));
+            }
+            out.writes.returned.push((epcs, e.id().to_string()));
+        }
+    }
+    Ok(Ok(out))
+}
+
+/// The lots an event moves and how much of each (kg as declared; packs by their net
+/// content). Only registered lots count; the rest is not the ledger's business.
+fn items_of(view: &View<'_>, e: &Event, rules: &control::TrackingRules) -> Vec<Item> {
+    let counts = |r: Role| match e.kind {
+        EventType::TransformationEvent => matches!(r, Role::Input | Role::Output),
+        EventType::AggregationEvent | EventType::AssociationEvent => r == Role::Child,
+        _ => r == Role::Object,
+    };
+    let mut items: Vec<Item> = Vec::new();
+    for q in e.quantities.iter().filter(|q| counts(q.role)) {
+        let Some(lot) = view.lot_of(&q.epc_class) else {
+            continue;
+        };
+        let kg = match (&q.quantity, &q.uom) {
+            (Some(x), Some(u)) => rules.kilograms(*x, u),
+            (Some(x), None) => lot.unit_kg.map(|u| x * u),
+            (None, _) => None,
+        };
+        items.push(Item {
+            role: q.role,
+            lot: lot.clone(),
+            kg,
+            epcs: Vec::new(),
+        });
+    }
+    for (role, epc) in e.epcs.iter().filter(|(r, _)| counts(*r)) {
+        let Some(lot) = view.lot_of(epc) else {
+            continue;
+        };
+        let each = lot.unit_kg.unwrap_or(0.0);
+        match items
+            .iter_mut()
+            .find(|i| i.role == *role && i.lot.lot == lot.lot && !i.epcs.is_empty())
+        {
+            Some(i) => {
+                i.kg = Some(i.kg.unwrap_or(0.0) + each);
+                i.epcs.push(epc.clone());
+            }
+            None => items.push(Item {
+                role: *role,
+                lot: lot.clone(),
+                kg: Some(each),
+                epcs: vec![epc.clone()],
+            }),
+        }
+    }
+    items
+}

@@ -1,0 +1,547 @@
+//! What the authorities and the enterprises watch: book inventory, reporting and receipt
+//! deadlines, alerts (listed and as a live stream), enterprise credit ratings, and
+//! reconciliation (gaps and overdue reports become alerts). Also the master data the
+//! rules read: GS1 parties and locations, annual production plans.
+
+use crate::auth::{new_id, Caller};
+use crate::{AppState, Problem};
+use axum::extract::{Path, Query, State};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::Json;
+use chrono::{DateTime, Duration, Utc};
+use control::credit::RecordEntry;
+use control::{may, CreditRating, Deadline, Operation, Principal, Role};
+use epcis::identifier::canonical_or_same;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use store::{Alert, AlertFilter, InventoryRow, PartyRecord, ShipmentRecord};
+use utoipa::{IntoParams, ToSchema};
+
+/// The enterprise a request is about: an enterprise's own, or the one asked for.
+fn scope(p: &Principal, asked: Option<&str>) -> Option<String> {
+    if p.role == Role::ComplianceOfficer {
+        Some(p.org.clone())
+    } else {
+        asked.filter(|s| !s.is_empty()).map(str::to_string)
+    }
+}
+
+/// Filters of the inventory list.
+#[derive(Deserialize, IntoParams)]
+pub struct InventoryQuery {
+    /// Holding enterprise (authorities; an enterprise always sees its own).
+    pub holder: Option<String>,
+    /// Catalogue id of the substance.
+    pub substance: Option<String>,
+}
+
+/// Book balances per holder, site and lot, kept from the captured events.
+#[utoipa::path(get, path = "/api/v1/inventory", params(InventoryQuery),
+    responses((status = 200, description = "Balances", body = Vec<Object>)), security(("bearer" = [])), tag = "tracking")]
+pub async fn inventory(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+    Query(q): Query<InventoryQuery>,
+) -> Result<Json<Vec<InventoryRow>>, Problem> {
+    let holder = scope(&p, q.holder.as_deref());
+    may(
+        &p,
+        &Operation::ReadEnterpriseRecord {
+            enterprise: holder.as_deref().unwrap_or("*"),
+        },
+    )?;
+    Ok(Json(
+        s.store
+            .inventory(holder.as_deref(), q.substance.as_deref())
+            .await?,
+    ))
+}
+
+/// A shipment that has not been received.
+#[derive(Serialize, ToSchema)]
+pub struct ReceiptDue {
+    /// The shipment.
+    #[schema(value_type = Object)]
+    pub shipment: ShipmentRecord,
+    /// When its receipt is due.
+    pub due: DateTime<Utc>,
+    /// Days past due (0 when not yet due).
+    pub overdue_days: i64,
+}
+
+/// Deadlines of one or all enterprises.
+#[derive(Serialize, ToSchema)]
+pub struct Deadlines {
+    /// Periodic reports (e.g. Class II every 30 days).
+    pub reports: Vec<Deadline>,
+    /// Receipts of shipments not yet received.
+    pub receipts: Vec<ReceiptDue>,
+    /// As of.
+    pub as_of: DateTime<Utc>,
+}
+
+/// Filter of the deadline list.
+#[derive(Deserialize, IntoParams)]
+pub struct EnterpriseQuery {
+    /// Enterprise id (authorities; an enterprise always sees its own).
+    pub enterprise: Option<String>,
+    /// Only overdue ones.
+    #[serde(default)]
+    pub overdue: bool,
+}
+
+/// Reporting deadlines and receipts due, per enterprise.
+#[utoipa::path(get, path = "/api/v1/deadlines", params(EnterpriseQuery),
+    responses((status = 200, description = "Deadlines", body = Deadlines)), security(("bearer" = [])), tag = "tracking")]
+pub async fn deadlines(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+    Query(q): Query<EnterpriseQuery>,
+) -> Result<Json<Deadlines>, Problem> {
+    let who = scope(&p, q.enterprise.as_deref());
+    may(
+        &p,
+        &Operation::ReadEnterpriseRecord {
+            enterprise: who.as_deref().unwrap_or("*"),
+        },
+    )?;
+    let now = s.clock.now();
+    let mut d = deadlines_as_of(&s, who.as_deref(), now).await?;
+    if q.overdue {
+        d.reports.retain(|r| r.overdue_days > 0);
+        d.receipts.retain(|r| r.overdue_days > 0);
+    }
+    Ok(Json(d))
+}
+
+async fn deadlines_as_of(
+    s: &AppState,
+    who: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Deadlines, Problem> {
+    let orgs: Vec<String> = match who {
+        Some(o) => vec![o.to_string()],
+        None => s
+            .store
+            .organisations()
+            .await?
+            .into_iter()
+            .filter(|o| matches!(o.kind, control::OrgKind::Enterprise { .. }))
+            .map(|o| o.id)
+            .collect(),
+    };
+    let mut reports = Vec::new();
+    for org in &orgs {
+        let licences = s.store.licences_of(org).await?;
+        if licences.is_empty() {
+            continue;
+        }
+        let last = s.store.last_report(org).await?;
+        reports.extend(s.rules.tracking.deadlines(org, &licences, last, now));
+    }
+    reports.sort_by(|a, b| b.overdue_days.cmp(&a.overdue_days).then(a.due.cmp(&b.due)));
+    let within = Duration::days(s.rules.tracking.receipt_within_days);
+    let receipts = s
+        .store
+        .open_shipments(who)
+        .await?
+        .into_iter()
+        .map(|sh| {
+            let due = sh.shipped_at + within;
+            ReceiptDue {
+                overdue_days: (now - due).num_days().max(0),
+                due,
+                shipment: sh,
+            }
+        })
+        .collect();
+    Ok(Deadlines {
+        reports,
+        receipts,
+        as_of: now,
+    })
+}
+
+/// Filters of the alert list.
+#[derive(Deserialize, IntoParams)]
+pub struct AlertQuery {
+    /// Enterprise (authorities; an enterprise always sees its own).
+    pub enterprise: Option<String>,
+    /// Kind (`rule_breach_blocked`, `inventory_discrepancy`, `receipt_gap`, ...).
+    pub kind: Option<String>,
+    /// Only at or after this instant (RFC 3339).
+    pub since: Option<DateTime<Utc>>,
+    /// At most this many (newest first).
+    pub limit: Option<i64>,
+}
+
+/// Alerts, newest first.
+#[utoipa::path(get, path = "/api/v1/alerts", params(AlertQuery), responses((status = 200, description = "OK", body = Vec<Object>)), security(("bearer" = [])), tag = "operations")]
+pub async fn alerts(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+    Query(q): Query<AlertQuery>,
+) -> Result<Json<Vec<Alert>>, Problem> {
+    may(&p, &Operation::ReadAlerts)?;
+    let f = AlertFilter {
+        org: scope(&p, q.enterprise.as_deref()),
+        kind: q.kind,
+        since: q.since,
+        limit: q.limit.filter(|l| *l > 0),
+    };
+    Ok(Json(s.store.alerts_where(&f).await?))
+}
+
+/// New alerts as server-sent events (`event: alert`, data: the alert as JSON); an
+/// enterprise receives only its own. A subscriber that falls behind is told how many it
+/// missed (`event: lagged`) and can catch up with `GET /api/v1/alerts?since=`.
+#[utoipa::path(get, path = "/api/v1/alerts/stream", responses((status = 200, description = "text/event-stream of alerts")), security(("bearer" = [])), tag = "operations")]
+pub async fn alert_stream(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+) -> Result<
+    Sse<impl futures_util::Stream<Item = Result<SseEvent, std::convert::Infallible>>>,
+    Problem,
+> {
+    may(&p, &Operation::ReadAlerts)?;
+    let only = scope(&p, None);
+    let rx = s.alerts.subscribe();
+    let stream = futures_util::stream::unfold((rx, only), |(mut rx, only)| async move {
+        loop {
+            let ev = match rx.recv().await {
+                Ok(a) if only.as_ref().is_some_and(|o| *o != a.org) => continue,
+                Ok(a) => SseEvent::default()
+                    .event("alert")
+                    .id(a.id.clone())
+                    .json_data(&a)
+                    .unwrap_or_else(|_| SseEvent::default().event("alert").data(a.id)),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    SseEvent::default().event("lagged").data(n.to_string())
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            };
+            return Some((Ok(ev), (rx, only)));
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// Alert kinds that count in the credit rating under the same code.
+fn credit_code(kind: &str) -> Option<&str> {
+    Some(kind).filter(|k| {
+        matches!(
+            *k,
+            "rule_breach_blocked"
+                | "rule_breach_flagged"
+                | "inventory_discrepancy"
+                | "negative_balance"
+                | "receipt_gap"
+                | "unreported_sale"
+                | "receipt_difference"
+                | "overdue_report"
+        )
+    })
+}
+
+/// An enterprise's credit rating as of now, from its alerts and refused applications.
+pub async fn rating_of(s: &AppState, enterprise: &str) -> Result<CreditRating, Problem> {
+    let now = s.clock.now();
+    let alerts = s
+        .store
+        .alerts_where(&AlertFilter {
+            org: Some(enterprise.to_string()),
+            ..AlertFilter::default()
+        })
+        .await?;
+    let mut record: Vec<RecordEntry> = alerts
+        .iter()
+        .filter_map(|a| {
+            credit_code(&a.kind).map(|c| RecordEntry {
+                at: a.at,
+                code: c.to_string(),
+                subject: format!("alert/{}", a.id),
+            })
+        })
+        .collect();
+    record.extend(
+        s.store
+            .refusals(enterprise)
+            .await?
+            .into_iter()
+            .map(|(at, id)| RecordEntry {
+                at,
+                code: "refused_application".into(),
+                subject: format!("export-application/{id}"),
+            }),
+    );
+    let since = record.iter().map(|r| r.at).min().unwrap_or(now).min(now);
+    Ok(s.rules.credit.rate(enterprise, &record, since, now))
+}
+
+/// An enterprise's credit rating: score, grade, reason codes and how it moved.
+#[utoipa::path(get, path = "/api/v1/enterprises/{id}/credit-rating", params(("id" = String, Path, description = "Enterprise id")),
+    responses((status = 200, description = "The rating", body = CreditRating), (status = 404, description = "No such enterprise", body = Problem)), security(("bearer" = [])), tag = "tracking")]
+pub async fn credit_rating(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CreditRating>, Problem> {
+    may(&p, &Operation::ReadEnterpriseRecord { enterprise: &id })?;
+    if s.store.organisation(&id).await?.is_none() {
+        return Err(Problem::not_found(format!("enterprise {id}")));
+    }
+    Ok(Json(rating_of(&s, &id).await?))
+}
+
+/// What one reconciliation raised.
+#[derive(Serialize, ToSchema)]
+pub struct Reconciliation {
+    /// New alerts.
+    #[schema(value_type = Vec<Object>)]
+    pub alerts: Vec<Alert>,
+    /// As of.
+    pub as_of: DateTime<Utc>,
+}
+
+/// Turn what time has made wrong into alerts, once each: shipments not received within
+/// the jurisdiction's days (`receipt_gap`), periodic reports overdue (`overdue_report`).
+pub async fn reconcile(s: &AppState, user: &str) -> Result<Reconciliation, Problem> {
+    let now = s.clock.now();
+    let within = Duration::days(s.rules.tracking.receipt_within_days);
+    let gaps = s.store.overdue_shipments(now - within).await?;
+    let overdue: Vec<Deadline> = deadlines_as_of(s, None, now)
+        .await?
+        .reports
+        .into_iter()
+        .filter(|d| d.overdue_days > 0)
+        .collect();
+    let mut raised = Vec::new();
+    let mut tx = s.store.write().await?;
+    for g in &gaps {
+        let a = Alert {
+            id: new_id("alert")?,
+            at: now,
+            kind: "receipt_gap".into(),
+            subject: format!("shipment/{}", g.event_id),
+            message: format!(
+                "{} shipped {:.3} kg of {} to {} on {}; no receipt after {} days",
+                g.from_org,
+                g.kg,
+                g.lot,
+                g.to_org,
+                g.shipped_at.format("%Y-%m-%d"),
+                (now - g.shipped_at).num_days()
+            ),
+            org: g.from_org.clone(),
+            event_id: Some(
+                g.event_id
+                    .split('#')
+                    .next()
+                    .unwrap_or(&g.event_id)
+                    .to_string(),
+            ),
+            rule: None,
+        };
+        tx.insert_alert(&a).await?;
+        tx.mark_gap_alerted(&g.event_id).await?;
+        raised.push(a);
+    }
+    for d in &overdue {
+        let subject = format!(
+            "deadline/{}/{}/{}",
+            d.enterprise,
+            d.duty,
+            d.due.format("%Y-%m-%d")
+        );
+        if tx.alert_exists("overdue_report", &subject).await? {
+            continue;
+        }
+        let a = Alert {
+            id: new_id("alert")?,
+            at: now,
+            kind: "overdue_report".into(),
+            subject,
+            message: format!(
+                "{}: report due {} is {} days overdue ({})",
+                d.enterprise,
+                d.due.format("%Y-%m-%d"),
+                d.overdue_days,
+                d.text
+            ),
+            org: d.enterprise.clone(),
+            event_id: None,
+            rule: Some(d.duty.clone()),
+        };
+        tx.insert_alert(&a).await?;
+        raised.push(a);
+    }
+    if !raised.is_empty() {
+        tx.audit(
+            now,
+            user,
+            "reconciliation",
+            "tracking",
+            serde_json::Value::Null,
+            json!({"alerts": raised.iter().map(|a| &a.id).collect::<Vec<_>>()}),
+        )
+        .await?;
+        tx.commit().await?;
+        s.publish_alerts(raised.iter());
+    }
+    Ok(Reconciliation {
+        alerts: raised,
+        as_of: now,
+    })
+}
+
+/// Run reconciliation now (the server also runs it every minute).
+#[utoipa::path(post, path = "/api/v1/reconciliation", responses((status = 200, description = "Alerts raised", body = Reconciliation)), security(("bearer" = [])), tag = "tracking")]
+pub async fn run_reconciliation(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+) -> Result<Json<Reconciliation>, Problem> {
+    may(&p, &Operation::Reconcile)?;
+    Ok(Json(reconcile(&s, &p.user).await?))
+}
+
+/// A party or location to register.
+#[derive(Deserialize, ToSchema)]
+pub struct PartyInput {
+    /// Organisation id.
+    pub organisation: String,
+    /// Province (needed for the medicine channel).
+    #[serde(default)]
+    pub province: String,
+}
+
+/// Register a GS1 party (PGLN) or location (SGLN) as an organisation's, in any spelling
+/// (EPC URN, Digital Link).
+#[utoipa::path(put, path = "/api/v1/parties/{gln}", params(("gln" = String, Path, description = "PGLN or SGLN (URN or Digital Link)")), request_body = PartyInput,
+    responses((status = 200, description = "Registered", body = Object), (status = 422, description = "Not a GLN or unknown organisation", body = Problem)), security(("bearer" = [])), tag = "tracking")]
+pub async fn put_party(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+    Path(gln): Path<String>,
+    Json(input): Json<PartyInput>,
+) -> Result<Json<PartyRecord>, Problem> {
+    may(&p, &Operation::ManageMasterData)?;
+    let canonical = canonical_or_same(&gln);
+    if !(canonical.starts_with("https://id.gs1.org/414/")
+        || canonical.starts_with("https://id.gs1.org/417/"))
+    {
+        return Err(Problem::unprocessable(
+            "gln",
+            format!("'{gln}' is not a party GLN (PGLN, AI 417) or location GLN (SGLN, AI 414) in URN or Digital Link form"),
+        ));
+    }
+    if s.store.organisation(&input.organisation).await?.is_none() {
+        return Err(Problem::unprocessable(
+            "organisation",
+            format!("no organisation '{}'", input.organisation),
+        ));
+    }
+    let rec = PartyRecord {
+        gln: canonical,
+        org: input.organisation,
+        province: input.province.trim().to_string(),
+    };
+    let now = s.clock.now();
+    let mut tx = s.store.write().await?;
+    tx.put_party(&rec, now).await?;
+    tx.audit(
+        now,
+        &p.user,
+        "party.register",
+        &format!("party/{}", rec.gln),
+        serde_json::Value::Null,
+        json!(rec),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(rec))
+}
+
+/// Registered parties and locations.
+#[utoipa::path(get, path = "/api/v1/parties", responses((status = 200, description = "Parties", body = Vec<Object>)), security(("bearer" = [])), tag = "tracking")]
+pub async fn parties(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+) -> Result<Json<Vec<PartyRecord>>, Problem> {
+    may(&p, &Operation::ReadEnterpriseRecord { enterprise: "*" })
+        .or_else(|_| may(&p, &Operation::ManageMasterData))?;
+    Ok(Json(s.store.parties().await?))
+}
+
+/// An annual production plan.
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct PlanInput {
+    /// Manufacturer.
+    pub enterprise: String,
+    /// Substance (name, CAS or structure; a salt is counted as base).
+    pub substance: String,
+    /// Year.
+    pub year: i32,
+    /// kg of base.
+    pub plan_kg: f64,
+}
+
+/// Set a manufacturer's annual production plan for a substance (kg of base).
+#[utoipa::path(put, path = "/api/v1/production-plans", request_body = PlanInput,
+    responses((status = 200, description = "Set", body = Object), (status = 422, description = "Unknown substance or enterprise, bad amount", body = Problem)), security(("bearer" = [])), tag = "tracking")]
+pub async fn put_plan(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+    Json(input): Json<PlanInput>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    may(&p, &Operation::ManageMasterData)?;
+    if !input.plan_kg.is_finite() || input.plan_kg < 0.0 {
+        return Err(Problem::unprocessable(
+            "plan_kg",
+            "the plan must be a non-negative number of kg of base",
+        ));
+    }
+    if !(1900..=9999).contains(&input.year) {
+        return Err(Problem::unprocessable(
+            "year",
+            format!("{} is not a year", input.year),
+        ));
+    }
+    if s.store.organisation(&input.enterprise).await?.is_none() {
+        return Err(Problem::unprocessable(
+            "enterprise",
+            format!("no organisation '{}'", input.enterprise),
+        ));
+    }
+    let id = s
+        .rules
+        .export
+        .identify(&s.rules.classifier, &input.substance)
+        .map_err(|e| Problem::unprocessable("substance", e.to_string()))?
+        .ok_or_else(|| {
+            Problem::unprocessable(
+                "substance",
+                format!("'{}' is not in the catalogue", input.substance),
+            )
+        })?;
+    let substance_id = id.substance_ids[0].clone();
+    let plan_kg = input.plan_kg * id.base_ratio;
+    let now = s.clock.now();
+    let mut tx = s.store.write().await?;
+    tx.set_plan(&input.enterprise, &substance_id, input.year, plan_kg)
+        .await?;
+    let out = json!({"enterprise": input.enterprise, "substance_id": substance_id, "year": input.year, "plan_kg_base": plan_kg});
+    tx.audit(
+        now,
+        &p.user,
+        "production_plan.set",
+        &format!(
+            "production-plan/{}/{substance_id}/{}",
+            input.enterprise, input.year
+        ),
+        serde_json::Value::Null,
+        out.clone(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(out))
+}
