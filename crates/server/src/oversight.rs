@@ -5,7 +5,9 @@
 
 use crate::auth::{new_id, Caller};
 use crate::{AppState, Problem};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::Json;
 use chrono::{DateTime, Duration, Utc};
@@ -16,6 +18,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::{Alert, AlertFilter, InventoryRow, PartyRecord, ShipmentRecord};
 use utoipa::{IntoParams, ToSchema};
+
+/// A query string the handler could not read, as a problem naming the parameter.
+fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, Problem> {
+    q.map(|Query(v)| v)
+        .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "query", e.body_text()))
+}
 
 /// The enterprise a request is about: an enterprise's own, or the one asked for.
 fn scope(p: &Principal, asked: Option<&str>) -> Option<String> {
@@ -41,8 +49,9 @@ pub struct InventoryQuery {
 pub async fn inventory(
     State(s): State<AppState>,
     Caller(p, _): Caller,
-    Query(q): Query<InventoryQuery>,
+    q: Result<Query<InventoryQuery>, QueryRejection>,
 ) -> Result<Json<Vec<InventoryRow>>, Problem> {
+    let q = query(q)?;
     let holder = scope(&p, q.holder.as_deref());
     may(
         &p,
@@ -96,8 +105,9 @@ pub struct EnterpriseQuery {
 pub async fn deadlines(
     State(s): State<AppState>,
     Caller(p, _): Caller,
-    Query(q): Query<EnterpriseQuery>,
+    q: Result<Query<EnterpriseQuery>, QueryRejection>,
 ) -> Result<Json<Deadlines>, Problem> {
+    let q = query(q)?;
     let who = scope(&p, q.enterprise.as_deref());
     may(
         &p,
@@ -180,9 +190,10 @@ pub struct AlertQuery {
 pub async fn alerts(
     State(s): State<AppState>,
     Caller(p, _): Caller,
-    Query(q): Query<AlertQuery>,
+    q: Result<Query<AlertQuery>, QueryRejection>,
 ) -> Result<Json<Vec<Alert>>, Problem> {
     may(&p, &Operation::ReadAlerts)?;
+    let q = query(q)?;
     let f = AlertFilter {
         org: scope(&p, q.enterprise.as_deref()),
         kind: q.kind,
@@ -422,9 +433,10 @@ pub async fn put_party(
     State(s): State<AppState>,
     Caller(p, _): Caller,
     Path(gln): Path<String>,
-    Json(input): Json<PartyInput>,
+    input: Result<Json<PartyInput>, JsonRejection>,
 ) -> Result<Json<PartyRecord>, Problem> {
     may(&p, &Operation::ManageMasterData)?;
+    let Json(input) = input?;
     let canonical = canonical_or_same(&gln);
     if !(canonical.starts_with("https://id.gs1.org/414/")
         || canonical.starts_with("https://id.gs1.org/417/"))
@@ -467,8 +479,8 @@ pub async fn parties(
     State(s): State<AppState>,
     Caller(p, _): Caller,
 ) -> Result<Json<Vec<PartyRecord>>, Problem> {
-    may(&p, &Operation::ReadEnterpriseRecord { enterprise: "*" })
-        .or_else(|_| may(&p, &Operation::ManageMasterData))?;
+    // Whoever reads traceability events needs to know whose GLNs they name.
+    may(&p, &Operation::QueryEvents).or_else(|_| may(&p, &Operation::ManageMasterData))?;
     Ok(Json(s.store.parties().await?))
 }
 
@@ -491,9 +503,10 @@ pub struct PlanInput {
 pub async fn put_plan(
     State(s): State<AppState>,
     Caller(p, _): Caller,
-    Json(input): Json<PlanInput>,
+    input: Result<Json<PlanInput>, JsonRejection>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     may(&p, &Operation::ManageMasterData)?;
+    let Json(input) = input?;
     if !input.plan_kg.is_finite() || input.plan_kg < 0.0 {
         return Err(Problem::unprocessable(
             "plan_kg",

@@ -998,10 +998,47 @@ async fn access_on(url: &str) {
                     "customs_officer",
                     "public_security_officer",
                     "administrator",
+                    "compliance_officer",
+                    "other_compliance_officer",
                 ][..],
                 LIC,
             ]
             .concat(),
+        ),
+        ("GET", "/api/v1/inventory".into(), EVENT_READERS.to_vec()),
+        ("GET", "/api/v1/deadlines".into(), EVENT_READERS.to_vec()),
+        (
+            "GET",
+            "/api/v1/enterprises/cn-exporter/credit-rating".into(),
+            [
+                &[
+                    "compliance_officer",
+                    "public_security_officer",
+                    "customs_officer",
+                ][..],
+                LIC,
+            ]
+            .concat(),
+        ),
+        (
+            "POST",
+            "/api/v1/reconciliation".into(),
+            [&["public_security_officer", "administrator"][..], LIC].concat(),
+        ),
+        (
+            "GET",
+            "/api/v1/parties".into(),
+            [EVENT_READERS, &["administrator"]].concat(),
+        ),
+        (
+            "PUT",
+            "/api/v1/parties/urn:epc:id:pgln:0614141.00001".into(),
+            vec!["administrator"],
+        ),
+        (
+            "PUT",
+            "/api/v1/production-plans".into(),
+            vec!["administrator"],
         ),
         (
             "GET",
@@ -1069,7 +1106,7 @@ async fn access_on(url: &str) {
 
     let roles: Vec<String> = api.tokens.keys().cloned().collect();
     for (method, uri, allowed) in &cases {
-        let body = (*method == "POST").then(|| json!({}));
+        let body = (*method == "POST" || *method == "PUT").then(|| json!({}));
         let (st, _) = api.call(method, uri, None, body.clone()).await;
         assert_eq!(
             st,
@@ -1120,7 +1157,8 @@ async fn access_on(url: &str) {
             .replace(&pen, "{id}")
             .replace(&permit, "{number}")
             .replace("decl-none", "{id}")
-            .replace("cn-exporter", "{id}");
+            .replace("cn-exporter", "{id}")
+            .replace("urn:epc:id:pgln:0614141.00001", "{gln}");
         assert!(
             spec["paths"].get(&templ).is_some(),
             "{templ} in /openapi.json"
