@@ -106,9 +106,15 @@ pub fn demo_seed(db: &str) -> Result<ExitCode> {
         let store = store::Store::connect(db)
             .await
             .with_context(|| format!("opening {db}"))?;
-        let tokens = server::demo::seed(&store, chrono::Utc::now())
+        let now = chrono::Utc::now();
+        let mut tokens = server::demo::seed(&store, now)
             .await
             .map_err(|p| anyhow::anyhow!("seeding {db}: {}", p.detail))?;
+        tokens.extend(
+            server::demo::seed_supply_chain(&store, now)
+                .await
+                .map_err(|p| anyhow::anyhow!("seeding the supply chain in {db}: {}", p.detail))?,
+        );
         store.close().await;
         println!("{}", serde_json::to_string_pretty(&tokens)?);
         Ok(ExitCode::SUCCESS)

@@ -515,27 +515,50 @@ pub async fn apply(
                 })
             };
         if breaches.iter().any(|b| b.blocked) {
-            for b in breaches.iter().filter(|b| b.blocked) {
-                out.attempt_alerts.push(alert(
-                    "rule_breach_blocked",
-                    actor,
-                    format!("event/{}", e.id()),
-                    format!("refused: {}", b.reason),
-                    Some(b.rule.clone()),
-                )?);
-            }
+            // One alert per refused event (its record counts the attempt once).
+            let blocked: Vec<&Breach> = breaches.iter().filter(|b| b.blocked).collect();
+            out.attempt_alerts.push(alert(
+                "rule_breach_blocked",
+                actor,
+                format!("event/{}", e.id()),
+                format!(
+                    "refused: {}",
+                    blocked
+                        .iter()
+                        .map(|b| b.reason.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                Some(
+                    blocked
+                        .iter()
+                        .map(|b| b.rule.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ),
+            )?);
             out.blocked.insert(e.index, breaches);
             continue;
         }
         // 4. Accepted: what it does to the book.
         out.writes.lots.extend(new_lots);
-        for b in &breaches {
+        if !breaches.is_empty() {
             out.writes.alerts.push(alert(
                 "rule_breach_flagged",
                 actor,
                 format!("event/{}", e.id()),
-                b.reason.clone(),
-                Some(b.rule.clone()),
+                breaches
+                    .iter()
+                    .map(|b| b.reason.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                Some(
+                    breaches
+                        .iter()
+                        .map(|b| b.rule.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ),
             )?);
         }
         if !breaches.is_empty() {

@@ -151,3 +151,159 @@ pub async fn seed(store: &Store, now: DateTime<Utc>) -> Result<BTreeMap<String, 
     tx.commit().await?;
     Ok(tokens)
 }
+
+/// A supply chain for the tracking walk-through: (organisation id, name, province, GS1
+/// company-prefix party reference, licence kinds, compliance officer's token key).
+/// Fictitious; the exporter `cn-exporter` of [`seed`] joins it as the Class I producer.
+const SUPPLY_CHAIN: &[(&str, &str, &str, &str, &[&str], Option<&str>)] = &[
+    (
+        "cn-exporter",
+        "Jiangsu Demo Fine Chemicals Co., Ltd.",
+        "Jiangsu",
+        "6901234.00001",
+        &[
+            "precursor_class1_production_approval",
+            "precursor_class1_sale_approval",
+        ],
+        None,
+    ),
+    (
+        "cn-buyer",
+        "Shandong Demo Intermediates Co., Ltd.",
+        "Shandong",
+        "6901234.00002",
+        &["precursor_class1_purchase_permit"],
+        Some("buyer_officer"),
+    ),
+    (
+        "cn-unlicensed",
+        "Anhui Demo Trading Co., Ltd. (no permits)",
+        "Anhui",
+        "6901234.00003",
+        &[],
+        None,
+    ),
+    (
+        "cn-trader",
+        "Hubei Demo Reagents Co., Ltd.",
+        "Hubei",
+        "6901234.00004",
+        &["precursor_class2_trade_filing"],
+        Some("trader_officer"),
+    ),
+    (
+        "cn-pharma",
+        "Demo Pharmaceutical Factory",
+        "Hubei",
+        "6901234.00010",
+        &["narcotic_medicine_manufacturing_approval"],
+        Some("manufacturer_officer"),
+    ),
+    (
+        "cn-national-wholesaler",
+        "Demo National Pharmaceutical Distribution",
+        "Beijing",
+        "6901234.00011",
+        &["narcotic_national_wholesale_approval"],
+        Some("national_wholesaler_officer"),
+    ),
+    (
+        "hb-wholesaler",
+        "Hebei Demo Regional Pharmaceutical Wholesale",
+        "Hebei",
+        "6901234.00012",
+        &["narcotic_regional_wholesale_approval"],
+        Some("regional_wholesaler_officer"),
+    ),
+    (
+        "hb-hospital",
+        "Demo People's Hospital of Hebei",
+        "Hebei",
+        "6901234.00013",
+        &["narcotic_purchase_seal_card"],
+        Some("hospital_officer"),
+    ),
+    (
+        "sx-hospital",
+        "Demo People's Hospital of Shanxi",
+        "Shanxi",
+        "6901234.00014",
+        &["narcotic_purchase_seal_card"],
+        None,
+    ),
+];
+
+/// Seed the tracking walk-through's supply chain (after [`seed`]): enterprises with their
+/// licences, their party GLN (`urn:epc:id:pgln:...`) and one site each
+/// (`urn:epc:id:sgln:<same>.0`), and compliance officers; returns their tokens. The Class
+/// II trader's filing starts 60 days before `now`, so its first report is overdue.
+pub async fn seed_supply_chain(
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<BTreeMap<String, String>, Problem> {
+    let actor = "demo-seed";
+    let mut tx = store.write().await?;
+    let mut tokens = BTreeMap::new();
+    for (id, name, province, party, kinds, user) in SUPPLY_CHAIN {
+        let activities = if kinds.iter().any(|k| k.contains("medicine_manufacturing")) {
+            vec![Activity::Producer]
+        } else if kinds.iter().any(|k| k.contains("seal_card")) {
+            vec![Activity::MedicalInstitution]
+        } else if kinds.iter().any(|k| k.contains("wholesale")) {
+            vec![Activity::Wholesaler]
+        } else {
+            vec![Activity::Producer, Activity::Trader]
+        };
+        let o = org(id, name, "CN", OrgKind::Enterprise { activities });
+        if store.organisation(id).await?.is_none() {
+            add_organisation(&mut tx, &o, actor, now).await?;
+        }
+        for kind in *kinds {
+            let valid_from = if kind.starts_with("precursor_class2") {
+                (now - Duration::days(60)).date_naive()
+            } else {
+                NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default()
+            };
+            let l = EnterpriseLicence {
+                id: format!("{id}-{kind}"),
+                holder: id.to_string(),
+                kind: kind.to_string(),
+                scope: Vec::new(),
+                valid_from,
+                valid_until: NaiveDate::from_ymd_opt(2030, 12, 31).unwrap_or_default(),
+                status: LicenceStatus::Active,
+                issuer: "cn-mps".into(),
+            };
+            record_licence(&mut tx, &l, None, actor, now).await?;
+        }
+        for gln in [
+            format!("urn:epc:id:pgln:{party}"),
+            format!("urn:epc:id:sgln:{party}.0"),
+        ] {
+            let p = store::PartyRecord {
+                gln: epcis::identifier::canonical_or_same(&gln),
+                org: id.to_string(),
+                province: province.to_string(),
+            };
+            tx.put_party(&p, now).await?;
+        }
+        if let Some(key) = user {
+            let password = random_hex(16)?;
+            let uid = add_user(
+                &mut tx,
+                &o,
+                &format!("demo-{key}"),
+                &password,
+                Role::ComplianceOfficer,
+                actor,
+                now,
+            )
+            .await?;
+            let (token, _) =
+                issue_token(&mut tx, &uid, now, Duration::days(DEMO_TOKEN_DAYS)).await?;
+            tokens.insert(key.to_string(), token);
+        }
+    }
+    tx.commit().await?;
+    Ok(tokens)
+}

@@ -1,0 +1,696 @@
+//! The closed loop, end to end over HTTP on SQLite and PostgreSQL: a Class I precursor
+//! and a fentanyl medicine followed from production through sale, transport, receipt and
+//! dispensing as EPCIS events; each rule fires on its breach (refused with the reason, or
+//! stored and flagged); an inventory gap and a physical-count discrepancy are found; an
+//! overdue Class II report is listed; the enterprise's credit rating moves.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use serde_json::{json, Value};
+use server::{router, AppState};
+use std::collections::BTreeMap;
+use tower::ServiceExt;
+
+mod common;
+
+const NPP_LOT: &str = "urn:epc:class:lgtin:6901234.012345.NPP-2026-001";
+const AP_LOT: &str = "urn:epc:class:lgtin:6901234.012347.4AP-2026-01";
+const TRANSPORT_PERMIT: &str = "https://ns.fentguard.org/btt/transport_permit";
+
+struct Api {
+    s: AppState,
+    tokens: BTreeMap<String, String>,
+    now: DateTime<Utc>,
+}
+
+fn pgln(n: u32) -> String {
+    format!("urn:epc:id:pgln:6901234.{n:05}")
+}
+
+fn site(n: u32) -> String {
+    format!("urn:epc:id:sgln:6901234.{n:05}.0")
+}
+
+fn patch(serial: u32) -> String {
+    format!("urn:epc:id:sgtin:6901234.112346.{serial}")
+}
+
+fn patient(n: u32) -> String {
+    format!("urn:fentguard:patient:{:064x}", n)
+}
+
+impl Api {
+    async fn new(url: &str) -> Api {
+        let (s, mut tokens) = common::seeded(url).await;
+        let now = s.clock.now();
+        tokens.extend(
+            server::demo::seed_supply_chain(&s.store, now)
+                .await
+                .expect("supply chain"),
+        );
+        Api { s, tokens, now }
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        who: &str,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(t) = self.tokens.get(who) {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        if body.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        let body = body.map_or(Body::empty(), |b| Body::from(b.to_string()));
+        let res = router(self.s.clone())
+            .oneshot(req.body(body).expect("request"))
+            .await
+            .expect("response");
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let v = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, v)
+    }
+
+    /// Capture one event as `who`; the answer's status and body.
+    async fn capture(&self, who: &str, event: Value) -> (StatusCode, Value) {
+        let doc = json!({
+            "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"fg": "https://ns.fentguard.org/epcis/"}],
+            "type": "EPCISDocument",
+            "schemaVersion": "2.0",
+            "creationDate": at(self.s.clock.now()),
+            "epcisBody": {"eventList": [event]}
+        });
+        self.call("POST", "/epcis/capture", who, Some(&doc)).await
+    }
+
+    fn ago(&self, days: i64) -> String {
+        at(self.s.clock.now() - Duration::days(days))
+    }
+
+    fn hours_ago(&self, hours: i64) -> String {
+        at(self.s.clock.now() - Duration::hours(hours))
+    }
+
+    async fn alerts(&self, kind: &str, enterprise: &str) -> Vec<Value> {
+        let (st, v) = self
+            .call(
+                "GET",
+                &format!("/api/v1/alerts?kind={kind}&enterprise={enterprise}"),
+                "public_security_officer",
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        v.as_array().cloned().unwrap_or_default()
+    }
+
+    async fn balance(&self, holder: &str, lot_contains: &str) -> f64 {
+        let (st, v) = self
+            .call(
+                "GET",
+                &format!("/api/v1/inventory?holder={holder}"),
+                "public_security_officer",
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["lot"].as_str().is_some_and(|l| l.contains(lot_contains)))
+            .map(|r| r["kg"].as_f64().unwrap_or(f64::NAN))
+            .sum()
+    }
+
+    async fn credit(&self, enterprise: &str) -> Value {
+        let (st, v) = self
+            .call(
+                "GET",
+                &format!("/api/v1/enterprises/{enterprise}/credit-rating"),
+                "licensing_officer",
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        v
+    }
+}
+
+fn at(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// An ObjectEvent.
+fn object(when: &str, step: &str, action: &str, place: &str, extra: Value) -> Value {
+    let mut e = json!({
+        "type": "ObjectEvent",
+        "eventTime": when,
+        "eventTimeZoneOffset": "+08:00",
+        "action": action,
+        "bizStep": step,
+        "bizLocation": {"id": place},
+    });
+    if let (Some(o), Some(x)) = (e.as_object_mut(), extra.as_object()) {
+        for (k, v) in x {
+            o.insert(k.clone(), v.clone());
+        }
+    }
+    e
+}
+
+fn kg(lot: &str, amount: f64) -> Value {
+    json!([{"epcClass": lot, "quantity": amount, "uom": "KGM"}])
+}
+
+fn owners(from: u32, to: u32) -> Value {
+    json!({
+        "sourceList": [{"type": "owning_party", "source": pgln(from)}],
+        "destinationList": [{"type": "owning_party", "destination": pgln(to)}]
+    })
+}
+
+fn merge(a: Value, b: Value) -> Value {
+    let mut a = a;
+    if let (Some(o), Some(x)) = (a.as_object_mut(), b.as_object()) {
+        for (k, v) in x {
+            o.insert(k.clone(), v.clone());
+        }
+    }
+    a
+}
+
+fn rules_of(v: &Value) -> Vec<String> {
+    v["context"]["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|e| e["breaches"].as_array().cloned().unwrap_or_default())
+        .filter_map(|b| b["rule"].as_str().map(String::from))
+        .collect()
+}
+
+async fn precursor_loop(api: &Api) {
+    // Production of a Class I precursor: refused without the provincial approval...
+    let commission = |lot_kg: f64| {
+        object(
+            &api.hours_ago(10),
+            "commissioning",
+            "ADD",
+            &site(1),
+            json!({"quantityList": kg(NPP_LOT, lot_kg), "ilmd": {"fg:substance": "39742-60-4"}}),
+        )
+    };
+    let (st, v) = api
+        .capture("other_compliance_officer", commission(500.0))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(rules_of(&v), ["CN-PC1-PRODUCTION-APPROVAL"], "{v}");
+    // ...accepted with it; the lot is registered from the ILMD and the book opens.
+    let (st, v) = api.capture("compliance_officer", commission(500.0)).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(api.balance("cn-exporter", "NPP-2026-001").await, 500.0);
+
+    // A sale to a buyer without a purchase permit, and with no transport permit: refused,
+    // every reason named; nothing moves; the attempt is on the seller's record.
+    let sale = |to: u32, amount: f64, hours: i64, permit: bool| {
+        let mut e = merge(
+            object(
+                &api.hours_ago(hours),
+                "shipping",
+                "OBSERVE",
+                &site(1),
+                json!({"quantityList": kg(NPP_LOT, amount)}),
+            ),
+            owners(1, to),
+        );
+        if permit {
+            e["bizTransactionList"] = json!([{"type": TRANSPORT_PERMIT, "bizTransaction": format!("urn:fentguard:transport-permit:TP-{hours}")}]);
+        }
+        e
+    };
+    let (st, v) = api
+        .capture("compliance_officer", sale(3, 100.0, 9, false))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(
+        rules_of(&v),
+        ["CN-PC1-PURCHASE-PERMIT", "CN-PC1-TRANSPORT-PERMIT"],
+        "{v}"
+    );
+    assert!(
+        v["detail"].as_str().unwrap_or("").contains("cn-unlicensed"),
+        "the reason names the buyer: {v}"
+    );
+    assert_eq!(api.balance("cn-exporter", "NPP-2026-001").await, 500.0);
+    assert_eq!(
+        api.alerts("rule_breach_blocked", "cn-exporter").await.len(),
+        1
+    );
+
+    // Lawful sale under a transport permit to the permit holder; received in full.
+    let (st, v) = api
+        .capture("compliance_officer", sale(2, 200.0, 8, true))
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    let receipt = |amount: f64, hours: i64| {
+        merge(
+            object(
+                &api.hours_ago(hours),
+                "receiving",
+                "OBSERVE",
+                &site(2),
+                json!({"quantityList": kg(NPP_LOT, amount)}),
+            ),
+            owners(1, 2),
+        )
+    };
+    let (st, v) = api.capture("buyer_officer", receipt(200.0, 7)).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(api.balance("cn-exporter", "NPP-2026-001").await, 300.0);
+    assert_eq!(api.balance("cn-buyer", "NPP-2026-001").await, 200.0);
+
+    // A second sale is never received: once the receipt is overdue, reconciliation raises
+    // a gap on the seller, once.
+    let (st, v) = api
+        .capture("compliance_officer", sale(2, 50.0, 6, true))
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    let (_, v) = api
+        .call(
+            "GET",
+            "/api/v1/deadlines?overdue=true",
+            "compliance_officer",
+            None,
+        )
+        .await;
+    assert_eq!(
+        v["receipts"].as_array().map(Vec::len),
+        Some(0),
+        "not yet due: {v}"
+    );
+    api.s.clock.advance(Duration::days(8));
+    let (st, v) = api
+        .call(
+            "GET",
+            "/api/v1/deadlines?overdue=true",
+            "compliance_officer",
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let late: Vec<&Value> = v["receipts"].as_array().into_iter().flatten().collect();
+    assert_eq!(late.len(), 1, "{v}");
+    assert_eq!(late[0]["shipment"]["kg"], 50.0);
+    let (st, v) = api
+        .call(
+            "POST",
+            "/api/v1/reconciliation",
+            "public_security_officer",
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let gaps = api.alerts("receipt_gap", "cn-exporter").await;
+    assert_eq!(gaps.len(), 1, "{v}");
+    assert!(
+        gaps[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("50.000 kg"),
+        "{}",
+        gaps[0]
+    );
+    let (_, again) = api
+        .call(
+            "POST",
+            "/api/v1/reconciliation",
+            "public_security_officer",
+            None,
+        )
+        .await;
+    assert!(
+        !again["alerts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|a| a["kind"] == "receipt_gap"),
+        "a gap is raised once: {again}"
+    );
+
+    // Physical count: 250 kg on the book, 248 kg on the shelf.
+    let count = object(
+        &api.hours_ago(1),
+        "cycle_counting",
+        "OBSERVE",
+        &site(1),
+        json!({"quantityList": kg(NPP_LOT, 248.0)}),
+    );
+    let (st, v) = api.capture("compliance_officer", count).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    let d = &v["alerts"][0];
+    assert_eq!(d["kind"], "inventory_discrepancy", "{v}");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("250.000 kg on the book"),
+        "{d}"
+    );
+    assert_eq!(api.balance("cn-exporter", "NPP-2026-001").await, 248.0);
+
+    // The credit rating moved: one refused attempt, one gap, one discrepancy.
+    let r = api.credit("cn-exporter").await;
+    assert_eq!(r["score"], 65, "{r}");
+    let codes: Vec<&str> = r["reasons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x["code"].as_str())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "inventory_discrepancy",
+            "receipt_gap",
+            "rule_breach_blocked"
+        ],
+        "{r}"
+    );
+    assert_eq!(r["history"].as_array().map(Vec::len), Some(3), "{r}");
+    // An enterprise sees its own rating and not another's.
+    let (st, _) = api
+        .call(
+            "GET",
+            "/api/v1/enterprises/cn-exporter/credit-rating",
+            "buyer_officer",
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+}
+
+async fn class_two_reports(api: &Api) {
+    // The trader's filing started 60 days ago and it has never reported: overdue.
+    let (st, v) = api
+        .call(
+            "GET",
+            "/api/v1/deadlines?overdue=true",
+            "trader_officer",
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let reports = v["reports"].as_array().cloned().unwrap_or_default();
+    assert_eq!(reports.len(), 1, "{v}");
+    assert_eq!(reports[0]["duty"], "CN-PC2-PERIODIC-30D");
+    // 60 days of filing, 8 of them after the clock moved, less the 30 allowed
+    assert_eq!(reports[0]["overdue_days"], 38, "{v}");
+    // Reconciliation (run above, and again now) raises it as an alert, once.
+    let (st, _) = api
+        .call("POST", "/api/v1/reconciliation", "licensing_officer", None)
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let overdue = api.alerts("overdue_report", "cn-trader").await;
+    assert_eq!(overdue.len(), 1, "{overdue:?}");
+    assert!(
+        overdue[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("38 days overdue"),
+        "{}",
+        overdue[0]
+    );
+    // A production 40 days old reported now: stored, flagged as late.
+    let late = object(
+        &api.ago(40),
+        "commissioning",
+        "ADD",
+        &site(4),
+        json!({"quantityList": kg(AP_LOT, 30.0), "ilmd": {"fg:substance": "4-anilinopiperidine"}}),
+    );
+    let (st, v) = api.capture("trader_officer", late).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(
+        v["flagged"][0]["breaches"][0]["rule"], "CN-PC2-REPORT-30D",
+        "{v}"
+    );
+    assert!(!v["flagged"][0]["breaches"][0]["blocked"]
+        .as_bool()
+        .unwrap_or(true));
+    assert_eq!(api.balance("cn-trader", "4AP").await, 30.0);
+    // Having reported, it is no longer overdue.
+    let (_, v) = api
+        .call(
+            "GET",
+            "/api/v1/deadlines?overdue=true",
+            "trader_officer",
+            None,
+        )
+        .await;
+    assert_eq!(v["reports"].as_array().map(Vec::len), Some(0), "{v}");
+    let r = api.credit("cn-trader").await;
+    assert_eq!(r["score"], 90, "overdue report and a late one: {r}");
+}
+
+async fn medicine_loop(api: &Api) {
+    let year = api.now.format("%Y").to_string();
+    let make = |serials: &[u32]| {
+        object(
+            &api.hours_ago(9),
+            "commissioning",
+            "ADD",
+            &site(10),
+            json!({"epcList": serials.iter().map(|s| patch(*s)).collect::<Vec<_>>(),
+                   "ilmd": {"fg:substance": "fentanyl", "fg:netContent": {"value": 4.2, "uom": "MGM"}}}),
+        )
+    };
+    // No production plan on file: refused.
+    let (st, v) = api.capture("manufacturer_officer", make(&[1, 2, 3])).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(rules_of(&v), ["CN-MED-PLAN"], "{v}");
+    // The authority sets the plan: 10 mg of fentanyl base this year.
+    let (st, v) = api
+        .call(
+            "PUT",
+            "/api/v1/production-plans",
+            "administrator",
+            Some(&json!({"enterprise": "cn-pharma", "substance": "fentanyl", "year": year.parse::<i32>().unwrap_or(2026), "plan_kg": 0.00001})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    // Three 4.2 mg patches would exceed it; two do not.
+    let (st, v) = api.capture("manufacturer_officer", make(&[1, 2, 3])).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["detail"].as_str().unwrap_or("").contains("over its plan"),
+        "{v}"
+    );
+    let (st, v) = api.capture("manufacturer_officer", make(&[1, 2])).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+
+    let packs = json!([patch(1), patch(2)]);
+    let ship = |from: u32, to: u32, hours: i64, epcs: &Value| {
+        merge(
+            object(
+                &api.hours_ago(hours),
+                "shipping",
+                "OBSERVE",
+                &site(from),
+                json!({"epcList": epcs}),
+            ),
+            owners(from, to),
+        )
+    };
+    let receive = |from: u32, to: u32, hours: i64, epcs: &Value| {
+        merge(
+            object(
+                &api.hours_ago(hours),
+                "receiving",
+                "OBSERVE",
+                &site(to),
+                json!({"epcList": epcs}),
+            ),
+            owners(from, to),
+        )
+    };
+    // Manufacturer straight to a hospital: outside the channel.
+    let (st, v) = api
+        .capture("manufacturer_officer", ship(10, 13, 8, &packs))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(rules_of(&v), ["CN-MED-CHANNEL"], "{v}");
+    // Manufacturer -> national wholesaler -> Hebei wholesaler.
+    for (who, from, to, receiver, d) in [
+        (
+            "manufacturer_officer",
+            10,
+            11,
+            "national_wholesaler_officer",
+            8,
+        ),
+        (
+            "national_wholesaler_officer",
+            11,
+            12,
+            "regional_wholesaler_officer",
+            6,
+        ),
+    ] {
+        let (st, v) = api.capture(who, ship(from, to, d, &packs)).await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{who}: {v}");
+        let (st, v) = api
+            .capture(receiver, receive(from, to, d - 1, &packs))
+            .await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{receiver}: {v}");
+        assert!(v["alerts"].as_array().is_some_and(Vec::is_empty), "{v}");
+    }
+    // The Hebei wholesaler may not supply a Shanxi hospital, nor sell at retail.
+    let (st, v) = api
+        .capture("regional_wholesaler_officer", ship(12, 14, 4, &packs))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v["detail"].as_str().unwrap_or("").contains("Shanxi"), "{v}");
+    let retail = object(
+        &api.hours_ago(4),
+        "retail_selling",
+        "OBSERVE",
+        &site(12),
+        json!({"epcList": [patch(1)]}),
+    );
+    let (st, v) = api.capture("regional_wholesaler_officer", retail).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(rules_of(&v), ["CN-MED-NO-RETAIL"], "{v}");
+    // To the Hebei hospital it may.
+    let (st, v) = api
+        .capture("regional_wholesaler_officer", ship(12, 13, 4, &packs))
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    let (st, v) = api
+        .capture("hospital_officer", receive(12, 13, 3, &packs))
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    assert!((api.balance("hb-hospital", "/01/1690123412346").await - 8.4e-6).abs() < 1e-12);
+
+    // Dispensing: prescription and pseudonymised patient required; the used package back
+    // before the next one.
+    let dispense = |serial: u32, who: &str, prescription: bool| {
+        let mut e = object(
+            &api.hours_ago(2),
+            "dispensing",
+            "OBSERVE",
+            &site(13),
+            json!({"epcList": [patch(serial)], "destinationList": [{"type": "https://ns.fentguard.org/sdt/patient", "destination": who}]}),
+        );
+        if prescription {
+            e["bizTransactionList"] = json!([{"type": "https://ns.fentguard.org/btt/prescription", "bizTransaction": format!("urn:fentguard:prescription:RX-{serial}")}]);
+        }
+        e
+    };
+    let (st, v) = api
+        .capture(
+            "hospital_officer",
+            dispense(1, "urn:fentguard:patient:Zhang San", false),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(
+        rules_of(&v),
+        ["CN-MED-PRESCRIPTION", "CN-MED-PATIENT"],
+        "{v}"
+    );
+    let (st, v) = api
+        .capture("hospital_officer", dispense(1, &patient(7), true))
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    let (st, v) = api
+        .capture("hospital_officer", dispense(2, &patient(7), true))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(rules_of(&v), ["CN-MED-PACKAGE-RETURN"], "{v}");
+    assert!(
+        v["detail"].as_str().unwrap_or("").contains("6901234"),
+        "names the pack: {v}"
+    );
+    let give_back = object(
+        &api.hours_ago(1),
+        "collecting",
+        "OBSERVE",
+        &site(13),
+        json!({"epcList": [patch(1)]}),
+    );
+    let (st, v) = api.capture("hospital_officer", give_back).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    let (st, v) = api
+        .capture("hospital_officer", dispense(2, &patient(7), true))
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    assert!(api.balance("hb-hospital", "/01/1690123412346").await.abs() < 1e-12);
+    // Every refused attempt is on record, named by rule.
+    let refused = api.alerts("rule_breach_blocked", "hb-wholesaler").await;
+    let mut rules: Vec<&str> = refused.iter().filter_map(|a| a["rule"].as_str()).collect();
+    rules.sort_unstable();
+    assert_eq!(rules, ["CN-MED-CHANNEL", "CN-MED-NO-RETAIL"]);
+}
+
+async fn scenario(url: &str) {
+    let api = Api::new(url).await;
+    precursor_loop(&api).await;
+    class_two_reports(&api).await;
+    medicine_loop(&api).await;
+    // Enterprises see only their own alerts.
+    let (st, v) = api
+        .call("GET", "/api/v1/alerts", "buyer_officer", None)
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .all(|a| a["org"] == "cn-buyer"),
+        "{v}"
+    );
+    // Bad ILMD names the event and field.
+    let bad = object(
+        &api.hours_ago(1),
+        "commissioning",
+        "ADD",
+        &site(1),
+        json!({"quantityList": kg("urn:epc:class:lgtin:6901234.012345.X1", 1.0), "ilmd": {"fg:substance": "unobtainium"}}),
+    );
+    let (st, v) = api.capture("compliance_officer", bad).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(
+        v["detail"].as_str().unwrap_or("").contains("unobtainium"),
+        "{v}"
+    );
+    // The audit chain still holds.
+    let (_, v) = api
+        .call(
+            "GET",
+            "/api/v1/audit/verify",
+            "public_security_officer",
+            None,
+        )
+        .await;
+    assert_eq!(v["valid"], true, "{v}");
+}
+
+#[tokio::test]
+async fn closed_loop_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    scenario(&format!("sqlite://{}", dir.path().join("t.db").display())).await;
+}
+
+#[tokio::test]
+async fn closed_loop_on_postgres() {
+    let url = store::testing::fresh_postgres("closed_loop").await;
+    scenario(&url).await;
+}
