@@ -152,85 +152,96 @@ pub async fn seed(store: &Store, now: DateTime<Utc>) -> Result<BTreeMap<String, 
     Ok(tokens)
 }
 
-/// A supply chain for the tracking walk-through: (organisation id, name, province, GS1
-/// company-prefix party reference, licence kinds, compliance officer's token key).
-/// Fictitious; the exporter `cn-exporter` of [`seed`] joins it as the Class I producer.
-const SUPPLY_CHAIN: &[(&str, &str, &str, &str, &[&str], Option<&str>)] = &[
-    (
-        "cn-exporter",
-        "Jiangsu Demo Fine Chemicals Co., Ltd.",
-        "Jiangsu",
-        "6901234.00001",
-        &[
+/// One enterprise of the demo supply chain.
+struct Member {
+    id: &'static str,
+    name: &'static str,
+    province: &'static str,
+    /// GS1 company prefix and party reference (`urn:epc:id:pgln:<this>`).
+    party: &'static str,
+    licences: &'static [&'static str],
+    /// Key of its compliance officer's token, if it gets one.
+    officer: Option<&'static str>,
+}
+
+/// A supply chain for the tracking walk-through. Fictitious; the exporter `cn-exporter`
+/// of [`seed`] joins it as the Class I producer.
+const SUPPLY_CHAIN: &[Member] = &[
+    Member {
+        id: "cn-exporter",
+        name: "Jiangsu Demo Fine Chemicals Co., Ltd.",
+        province: "Jiangsu",
+        party: "6901234.00001",
+        licences: &[
             "precursor_class1_production_approval",
             "precursor_class1_sale_approval",
         ],
-        None,
-    ),
-    (
-        "cn-buyer",
-        "Shandong Demo Intermediates Co., Ltd.",
-        "Shandong",
-        "6901234.00002",
-        &["precursor_class1_purchase_permit"],
-        Some("buyer_officer"),
-    ),
-    (
-        "cn-unlicensed",
-        "Anhui Demo Trading Co., Ltd. (no permits)",
-        "Anhui",
-        "6901234.00003",
-        &[],
-        None,
-    ),
-    (
-        "cn-trader",
-        "Hubei Demo Reagents Co., Ltd.",
-        "Hubei",
-        "6901234.00004",
-        &["precursor_class2_trade_filing"],
-        Some("trader_officer"),
-    ),
-    (
-        "cn-pharma",
-        "Demo Pharmaceutical Factory",
-        "Hubei",
-        "6901234.00010",
-        &["narcotic_medicine_manufacturing_approval"],
-        Some("manufacturer_officer"),
-    ),
-    (
-        "cn-national-wholesaler",
-        "Demo National Pharmaceutical Distribution",
-        "Beijing",
-        "6901234.00011",
-        &["narcotic_national_wholesale_approval"],
-        Some("national_wholesaler_officer"),
-    ),
-    (
-        "hb-wholesaler",
-        "Hebei Demo Regional Pharmaceutical Wholesale",
-        "Hebei",
-        "6901234.00012",
-        &["narcotic_regional_wholesale_approval"],
-        Some("regional_wholesaler_officer"),
-    ),
-    (
-        "hb-hospital",
-        "Demo People's Hospital of Hebei",
-        "Hebei",
-        "6901234.00013",
-        &["narcotic_purchase_seal_card"],
-        Some("hospital_officer"),
-    ),
-    (
-        "sx-hospital",
-        "Demo People's Hospital of Shanxi",
-        "Shanxi",
-        "6901234.00014",
-        &["narcotic_purchase_seal_card"],
-        None,
-    ),
+        officer: None,
+    },
+    Member {
+        id: "cn-buyer",
+        name: "Shandong Demo Intermediates Co., Ltd.",
+        province: "Shandong",
+        party: "6901234.00002",
+        licences: &["precursor_class1_purchase_permit"],
+        officer: Some("buyer_officer"),
+    },
+    Member {
+        id: "cn-unlicensed",
+        name: "Anhui Demo Trading Co., Ltd. (no permits)",
+        province: "Anhui",
+        party: "6901234.00003",
+        licences: &[],
+        officer: None,
+    },
+    Member {
+        id: "cn-trader",
+        name: "Hubei Demo Reagents Co., Ltd.",
+        province: "Hubei",
+        party: "6901234.00004",
+        licences: &["precursor_class2_trade_filing"],
+        officer: Some("trader_officer"),
+    },
+    Member {
+        id: "cn-pharma",
+        name: "Demo Pharmaceutical Factory",
+        province: "Hubei",
+        party: "6901234.00010",
+        licences: &["narcotic_medicine_manufacturing_approval"],
+        officer: Some("manufacturer_officer"),
+    },
+    Member {
+        id: "cn-national-wholesaler",
+        name: "Demo National Pharmaceutical Distribution",
+        province: "Beijing",
+        party: "6901234.00011",
+        licences: &["narcotic_national_wholesale_approval"],
+        officer: Some("national_wholesaler_officer"),
+    },
+    Member {
+        id: "hb-wholesaler",
+        name: "Hebei Demo Regional Pharmaceutical Wholesale",
+        province: "Hebei",
+        party: "6901234.00012",
+        licences: &["narcotic_regional_wholesale_approval"],
+        officer: Some("regional_wholesaler_officer"),
+    },
+    Member {
+        id: "hb-hospital",
+        name: "Demo People's Hospital of Hebei",
+        province: "Hebei",
+        party: "6901234.00013",
+        licences: &["narcotic_purchase_seal_card"],
+        officer: Some("hospital_officer"),
+    },
+    Member {
+        id: "sx-hospital",
+        name: "Demo People's Hospital of Shanxi",
+        province: "Shanxi",
+        party: "6901234.00014",
+        licences: &["narcotic_purchase_seal_card"],
+        officer: None,
+    },
 ];
 
 /// Seed the tracking walk-through's supply chain (after [`seed`]): enterprises with their
@@ -244,7 +255,9 @@ pub async fn seed_supply_chain(
     let actor = "demo-seed";
     let mut tx = store.write().await?;
     let mut tokens = BTreeMap::new();
-    for (id, name, province, party, kinds, user) in SUPPLY_CHAIN {
+    for m in SUPPLY_CHAIN {
+        let (id, name, province, party, kinds, user) =
+            (m.id, m.name, m.province, m.party, m.licences, &m.officer);
         let activities = if kinds.iter().any(|k| k.contains("medicine_manufacturing")) {
             vec![Activity::Producer]
         } else if kinds.iter().any(|k| k.contains("seal_card")) {
@@ -258,7 +271,7 @@ pub async fn seed_supply_chain(
         if store.organisation(id).await?.is_none() {
             add_organisation(&mut tx, &o, actor, now).await?;
         }
-        for kind in *kinds {
+        for kind in kinds {
             let valid_from = if kind.starts_with("precursor_class2") {
                 (now - Duration::days(60)).date_naive()
             } else {
