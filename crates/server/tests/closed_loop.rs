@@ -640,9 +640,47 @@ async fn medicine_loop(api: &Api) {
     assert_eq!(rules, ["CN-MED-CHANNEL", "CN-MED-NO-RETAIL"]);
 }
 
+/// Opens the alert stream as `who`.
+async fn subscribe(api: &Api, who: &str) -> axum::body::BodyDataStream {
+    let req = Request::builder()
+        .uri("/api/v1/alerts/stream")
+        .header("authorization", format!("Bearer {}", api.tokens[who]))
+        .body(Body::empty())
+        .expect("request");
+    let res = router(api.s.clone()).oneshot(req).await.expect("response");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers().get("content-type").and_then(|v| v.to_str().ok()),
+        Some("text/event-stream")
+    );
+    res.into_body().into_data_stream()
+}
+
+/// The text the stream sends within `wait`.
+async fn drain(stream: &mut axum::body::BodyDataStream, wait: std::time::Duration) -> String {
+    use futures_util::StreamExt;
+    let mut text = String::new();
+    while let Ok(Some(Ok(chunk))) = tokio::time::timeout(wait, stream.next()).await {
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    text
+}
+
 async fn scenario(url: &str) {
     let api = Api::new(url).await;
+    let mut authority = subscribe(&api, "public_security_officer").await;
+    let mut buyer = subscribe(&api, "buyer_officer").await;
     precursor_loop(&api).await;
+    // Subscribers heard of the alerts as they were raised; an enterprise only of its own.
+    let heard = drain(&mut authority, std::time::Duration::from_millis(300)).await;
+    for kind in ["rule_breach_blocked", "receipt_gap", "inventory_discrepancy"] {
+        assert!(heard.contains(&format!("\"kind\":\"{kind}\"")), "{kind} in {heard}");
+    }
+    assert!(heard.contains("event: alert"), "{heard}");
+    let own = drain(&mut buyer, std::time::Duration::from_millis(100)).await;
+    assert!(!own.contains("cn-exporter"), "{own}");
+    let (st, _) = api.call("GET", "/api/v1/alerts/stream", "foreign_authority_officer", None).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
     class_two_reports(&api).await;
     medicine_loop(&api).await;
     // Enterprises see only their own alerts.

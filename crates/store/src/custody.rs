@@ -370,21 +370,29 @@ impl WriteTx {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         for l in lots {
-            sqlx::query(
+            // A NULL is written as a literal: PostgreSQL types a parameter by its first
+            // binding, and a cached statement first bound with NULL refuses a number.
+            let sql = if l.unit_kg.is_some() {
                 "INSERT INTO lots (lot, substance_id, substance_name, base_ratio, unit_kg, registered_by, event_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (lot) DO NOTHING",
-            )
-            .bind(&l.lot)
-            .bind(&l.substance_id)
-            .bind(&l.substance_name)
-            .bind(l.base_ratio)
-            .bind(l.unit_kg)
-            .bind(&l.registered_by)
-            .bind(&l.event_id)
-            .bind(instant_text(now))
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db("registering lots"))?;
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (lot) DO NOTHING"
+            } else {
+                "INSERT INTO lots (lot, substance_id, substance_name, base_ratio, unit_kg, registered_by, event_id, created_at) \
+                 VALUES ($1, $2, $3, $4, NULL, $5, $6, $7) ON CONFLICT (lot) DO NOTHING"
+            };
+            let mut q = sqlx::query(sql)
+                .bind(&l.lot)
+                .bind(&l.substance_id)
+                .bind(&l.substance_name)
+                .bind(l.base_ratio);
+            if let Some(u) = l.unit_kg {
+                q = q.bind(u);
+            }
+            q.bind(&l.registered_by)
+                .bind(&l.event_id)
+                .bind(instant_text(now))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db("registering lots"))?;
         }
         Ok(())
     }
