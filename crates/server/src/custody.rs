@@ -196,16 +196,23 @@ struct Ilmd {
 }
 
 /// The ILMD of an event: the substance named and the mass of one item, if given.
-fn ilmd_of(e: &Event, rules: &control::TrackingRules) -> Result<Option<Ilmd>, String> {
+/// `prefixes`: those the document's `@context` binds to FentGuard's namespace.
+fn ilmd_of(
+    e: &Event,
+    rules: &control::TrackingRules,
+    prefixes: &[String],
+) -> Result<Option<Ilmd>, String> {
     let Some(ilmd) = e.body.get("ilmd").and_then(Value::as_object) else {
         return Ok(None);
     };
-    // `fg:substance` with any prefix bound to our namespace, or the expanded key.
+    // `fg:substance` with any prefix bound to our namespace (by the document's or the
+    // event's own context), or the expanded key.
     let prefixes: Vec<String> = e
         .body
         .get("@context")
         .into_iter()
         .flat_map(context_prefixes)
+        .chain(prefixes.iter().cloned())
         .collect();
     let find = |local: &str| {
         ilmd.iter().find_map(|(k, v)| {
@@ -250,7 +257,7 @@ fn ilmd_of(e: &Event, rules: &control::TrackingRules) -> Result<Option<Ilmd>, St
 }
 
 /// Prefixes an `@context` binds to FentGuard's namespace.
-fn context_prefixes(ctx: &Value) -> Vec<String> {
+pub fn context_prefixes(ctx: &Value) -> Vec<String> {
     let objects: Vec<&serde_json::Map<String, Value>> = match ctx {
         Value::Object(o) => vec![o],
         Value::Array(a) => a.iter().filter_map(Value::as_object).collect(),
@@ -271,6 +278,7 @@ pub async fn apply(
     tx: &mut WriteTx,
     actor: &str,
     events: &[&Event],
+    prefixes: &[String],
     now: DateTime<Utc>,
 ) -> Result<Result<Tracked, IlmdError>, Problem> {
     let rules = &s.rules.tracking;
@@ -318,7 +326,7 @@ pub async fn apply(
     for e in events {
         // 1. ILMD: a lot or product comes into being with its substance.
         let mut new_lots = Vec::new();
-        match ilmd_of(e, rules) {
+        match ilmd_of(e, rules, prefixes) {
             Err(message) => {
                 return Ok(Err(IlmdError {
                     index: e.index,
@@ -796,4 +804,107 @@ fn items_of(view: &View<'_>, e: &Event, rules: &control::TrackingRules) -> Vec<I
         }
     }
     items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn event_with(ilmd: Value) -> Event {
+        let doc = json!({
+            "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"chem": NAMESPACE}],
+            "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-01-01T00:00:00Z",
+            "epcisBody": {"eventList": [{
+                "type": "ObjectEvent", "eventTime": "2026-01-01T00:00:00Z", "eventTimeZoneOffset": "+00:00",
+                "action": "ADD", "bizStep": "commissioning",
+                "quantityList": [{"epcClass": "urn:epc:class:lgtin:6901234.012345.L1", "quantity": 1, "uom": "KGM"}],
+                "ilmd": ilmd
+            }]}
+        });
+        epcis::read_document(&doc)
+            .ok()
+            .and_then(|mut v| v.pop())
+            .expect("a valid event")
+    }
+
+    fn rules() -> control::TrackingRules {
+        control::TrackingRules::builtin("CN").expect("rules")
+    }
+
+    #[test]
+    fn ilmd_names_the_substance_under_any_bound_prefix() {
+        let r = rules();
+        let e = event_with(
+            json!({"chem:substance": "NPP", "chem:netContent": {"value": 2, "uom": "GRM"}}),
+        );
+        let bound = context_prefixes(
+            &json!(["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"chem": NAMESPACE}]),
+        );
+        assert_eq!(bound, ["chem"]);
+        let got = ilmd_of(&e, &r, &bound).expect("ok").expect("some");
+        assert_eq!((got.substance.as_str(), got.unit_kg), ("NPP", Some(0.002)));
+        let e = event_with(json!({"https://ns.fentguard.org/epcis/substance": "NPP"}));
+        assert!(ilmd_of(&e, &r, &[]).expect("ok").is_some());
+        // another namespace's `substance` is not ours
+        let e = event_with(json!({"other:substance": "NPP"}));
+        assert!(ilmd_of(&e, &r, &[]).expect("ok").is_none());
+        for bad in [
+            json!({"fg:substance": ""}),
+            json!({"fg:substance": 7}),
+            json!({"fg:substance": "NPP", "fg:netContent": {"value": -1, "uom": "GRM"}}),
+            json!({"fg:substance": "NPP", "fg:netContent": {"value": 1, "uom": "LTR"}}),
+            json!({"fg:substance": "NPP", "fg:netContent": "4 mg"}),
+        ] {
+            let e = event_with(bad.clone());
+            let err = ilmd_of(&e, &r, &[]).err().unwrap_or_default();
+            assert!(err.contains("ilmd fg:"), "{bad}: {err}");
+        }
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<f64>().prop_map(|f| json!(f)),
+            any::<i64>().prop_map(|i| json!(i)),
+            "\\PC{0,12}".prop_map(Value::String),
+            Just(json!("fg:substance")),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("fg:substance".to_string()),
+                        Just("fg:netContent".to_string()),
+                        Just("value".to_string()),
+                        Just("uom".to_string()),
+                        "\\PC{0,8}"
+                    ],
+                    inner,
+                    0..4
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Whatever an ILMD holds, reading it answers (a substance, nothing, or a reason)
+        /// and never panics.
+        #[test]
+        fn any_ilmd_is_read_or_refused(ilmd in json_value()) {
+            let r = rules();
+            let e = event_with(json!({"x": 1}));
+            let mut e = e;
+            e.body.insert("ilmd".into(), ilmd);
+            match ilmd_of(&e, &r, &[]) {
+                Ok(Some(i)) => prop_assert!(!i.substance.trim().is_empty()),
+                Ok(None) => {}
+                Err(why) => prop_assert!(why.starts_with("ilmd fg:")),
+            }
+        }
+    }
 }

@@ -151,7 +151,13 @@ pub async fn capture(
             _ => None,
         })
         .collect();
-    let tracked = match crate::custody::apply(&s, &mut tx, &p.org, &to_store, now).await? {
+    let prefixes = doc
+        .get("@context")
+        .map(crate::custody::context_prefixes)
+        .unwrap_or_default();
+    let tracked = match crate::custody::apply(&s, &mut tx, &p.org, &to_store, &prefixes, now)
+        .await?
+    {
         Ok(t) => t,
         Err(bad) => {
             let e = &events[bad.index];

@@ -216,7 +216,7 @@ async fn precursor_loop(api: &Api) {
     // ...accepted with it; the lot is registered from the ILMD and the book opens.
     let (st, v) = api.capture("compliance_officer", commission(500.0)).await;
     assert_eq!(st, StatusCode::ACCEPTED, "{v}");
-    assert_eq!(api.balance("cn-exporter", "NPP-2026-001").await, 500.0);
+    assert_eq!(api.balance("cn-exporter", "/10/NPP-2026-001").await, 500.0);
 
     // A sale to a buyer without a purchase permit, and with no transport permit: refused,
     // every reason named; nothing moves; the attempt is on the seller's record.
@@ -249,7 +249,7 @@ async fn precursor_loop(api: &Api) {
         v["detail"].as_str().unwrap_or("").contains("cn-unlicensed"),
         "the reason names the buyer: {v}"
     );
-    assert_eq!(api.balance("cn-exporter", "NPP-2026-001").await, 500.0);
+    assert_eq!(api.balance("cn-exporter", "/10/NPP-2026-001").await, 500.0);
     assert_eq!(
         api.alerts("rule_breach_blocked", "cn-exporter").await.len(),
         1
@@ -274,8 +274,8 @@ async fn precursor_loop(api: &Api) {
     };
     let (st, v) = api.capture("buyer_officer", receipt(200.0, 7)).await;
     assert_eq!(st, StatusCode::ACCEPTED, "{v}");
-    assert_eq!(api.balance("cn-exporter", "NPP-2026-001").await, 300.0);
-    assert_eq!(api.balance("cn-buyer", "NPP-2026-001").await, 200.0);
+    assert_eq!(api.balance("cn-exporter", "/10/NPP-2026-001").await, 300.0);
+    assert_eq!(api.balance("cn-buyer", "/10/NPP-2026-001").await, 200.0);
 
     // A second sale is never received: once the receipt is overdue, reconciliation raises
     // a gap on the seller, once.
@@ -364,8 +364,24 @@ async fn precursor_loop(api: &Api) {
             .contains("250.000 kg on the book"),
         "{d}"
     );
-    assert_eq!(api.balance("cn-exporter", "NPP-2026-001").await, 248.0);
+    assert_eq!(api.balance("cn-exporter", "/10/NPP-2026-001").await, 248.0);
 
+    // A transformation consumes its inputs and makes its outputs (a Class I production:
+    // the lot of 4-ANPP is registered from the event's ILMD).
+    let transform = json!({
+        "type": "TransformationEvent",
+        "eventTime": api.hours_ago(0),
+        "eventTimeZoneOffset": "+08:00",
+        "bizStep": "commissioning",
+        "bizLocation": {"id": site(1)},
+        "inputQuantityList": kg(NPP_LOT, 48.0),
+        "outputQuantityList": kg("urn:epc:class:lgtin:6901234.012348.ANPP-2026-001", 40.0),
+        "ilmd": {"fg:substance": "21409-26-7"}
+    });
+    let (st, v) = api.capture("compliance_officer", transform).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(api.balance("cn-exporter", "/10/NPP-2026-001").await, 200.0);
+    assert_eq!(api.balance("cn-exporter", "ANPP-2026-001").await, 40.0);
     // The credit rating moved: one refused attempt, one gap, one discrepancy.
     let r = api.credit("cn-exporter").await;
     assert_eq!(r["score"], 65, "{r}");
@@ -650,7 +666,9 @@ async fn subscribe(api: &Api, who: &str) -> axum::body::BodyDataStream {
     let res = router(api.s.clone()).oneshot(req).await.expect("response");
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
-        res.headers().get("content-type").and_then(|v| v.to_str().ok()),
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
         Some("text/event-stream")
     );
     res.into_body().into_data_stream()
@@ -673,13 +691,27 @@ async fn scenario(url: &str) {
     precursor_loop(&api).await;
     // Subscribers heard of the alerts as they were raised; an enterprise only of its own.
     let heard = drain(&mut authority, std::time::Duration::from_millis(300)).await;
-    for kind in ["rule_breach_blocked", "receipt_gap", "inventory_discrepancy"] {
-        assert!(heard.contains(&format!("\"kind\":\"{kind}\"")), "{kind} in {heard}");
+    for kind in [
+        "rule_breach_blocked",
+        "receipt_gap",
+        "inventory_discrepancy",
+    ] {
+        assert!(
+            heard.contains(&format!("\"kind\":\"{kind}\"")),
+            "{kind} in {heard}"
+        );
     }
     assert!(heard.contains("event: alert"), "{heard}");
     let own = drain(&mut buyer, std::time::Duration::from_millis(100)).await;
     assert!(!own.contains("cn-exporter"), "{own}");
-    let (st, _) = api.call("GET", "/api/v1/alerts/stream", "foreign_authority_officer", None).await;
+    let (st, _) = api
+        .call(
+            "GET",
+            "/api/v1/alerts/stream",
+            "foreign_authority_officer",
+            None,
+        )
+        .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
     class_two_reports(&api).await;
     medicine_loop(&api).await;
