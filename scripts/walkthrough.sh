@@ -126,6 +126,64 @@ code=$(curl -s -o "$tmp/dup.json" -w '%{http_code}' -H "Authorization: Bearer $E
 jq -r .detail "$tmp/dup.json"
 check '[ "$code" = 409 ]'
 
+step "closed loop: the exporter makes lot NPP-2612, naming its substance in the ILMD"
+BUYER=$(tok buyer_officer); TRADER=$(tok trader_officer); PHARMA=$(tok manufacturer_officer)
+when() { date -u -d "-$1 hours" +%FT%T.000Z; }
+event_doc() { # one event in a document
+  printf '{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"fg": "https://ns.fentguard.org/epcis/"}], "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "%s", "epcisBody": {"eventList": [%s]}}' "$(when 0)" "$1"
+}
+capture() { # capture WHO EVENT -> prints the status; the answer is in $tmp/answer.json
+  event_doc "$2" > "$tmp/doc.json"
+  curl -s -o "$tmp/answer.json" -w '%{http_code}' -H "Authorization: Bearer $1" \
+    -H 'Content-Type: application/ld+json' --data @"$tmp/doc.json" "$epcis/capture"
+}
+lot='"quantityList": [{"epcClass": "urn:epc:class:lgtin:6901234.012345.NPP-2612", "quantity": %s, "uom": "KGM"}]'
+code=$(capture "$EXPORTER" "{\"type\": \"ObjectEvent\", \"action\": \"ADD\", \"bizStep\": \"commissioning\", \"eventTime\": \"$(when 5)\", \"eventTimeZoneOffset\": \"+08:00\", \"bizLocation\": {\"id\": \"urn:epc:id:sgln:6901234.00001.0\"}, $(printf "$lot" 100), \"ilmd\": {\"fg:substance\": \"39742-60-4\"}}")
+check '[ "$code" = 202 ]'
+
+step "a sale to an enterprise without a purchase permit, and without a transport permit, is refused with the reasons"
+sale() { # sale TO_PARTY KG [PERMIT]
+  local bt=""; [ -n "${3:-}" ] && bt=", \"bizTransactionList\": [{\"type\": \"https://ns.fentguard.org/btt/transport_permit\", \"bizTransaction\": \"urn:fentguard:transport-permit:$3\"}]"
+  echo "{\"type\": \"ObjectEvent\", \"action\": \"OBSERVE\", \"bizStep\": \"shipping\", \"eventTime\": \"$(when 4)\", \"eventTimeZoneOffset\": \"+08:00\", \"bizLocation\": {\"id\": \"urn:epc:id:sgln:6901234.00001.0\"}, $(printf "$lot" "$2"), \"sourceList\": [{\"type\": \"owning_party\", \"source\": \"urn:epc:id:pgln:6901234.00001\"}], \"destinationList\": [{\"type\": \"owning_party\", \"destination\": \"urn:epc:id:pgln:6901234.$1\"}]$bt}"
+}
+code=$(capture "$EXPORTER" "$(sale 00003 40)")
+jq -r '.context.errors[0].breaches[] | "\(.rule): \(.reason)"' "$tmp/answer.json"
+check '[ "$code" = 400 ] && jq -e ".context.errors[0].breaches | map(.rule) | index(\"CN-PC1-PURCHASE-PERMIT\")" "$tmp/answer.json" >/dev/null'
+
+step "sold under a transport permit to the holder of a purchase permit; the buyer receives 38 of 40 kg"
+code=$(capture "$EXPORTER" "$(sale 00002 40 TP-2026-0042)")
+check '[ "$code" = 202 ]'
+code=$(capture "$BUYER" "{\"type\": \"ObjectEvent\", \"action\": \"OBSERVE\", \"bizStep\": \"receiving\", \"eventTime\": \"$(when 3)\", \"eventTimeZoneOffset\": \"+08:00\", \"bizLocation\": {\"id\": \"urn:epc:id:sgln:6901234.00002.0\"}, $(printf "$lot" 38), \"sourceList\": [{\"type\": \"owning_party\", \"source\": \"urn:epc:id:pgln:6901234.00001\"}], \"destinationList\": [{\"type\": \"owning_party\", \"destination\": \"urn:epc:id:pgln:6901234.00002\"}]}")
+jq -r '.alerts[] | "\(.kind): \(.message)"' "$tmp/answer.json"
+check '[ "$code" = 202 ] && [ "$(jq -r ".alerts[0].kind" "$tmp/answer.json")" = receipt_difference ]'
+
+step "the book: 60 kg at the exporter, 38 kg at the buyer"
+curl -s -H "Authorization: Bearer $POLICE" "$api/inventory?substance=n-phenethyl-4-piperidone" | tee "$tmp/inventory.json" | jq -c '.[] | {holder, lot, kg}'
+check '[ "$(jq "[.[] | select(.holder == \"cn-exporter\" and (.lot | endswith(\"NPP-2612\")))][0].kg" "$tmp/inventory.json")" = 60 ]'
+
+step "the Class II trader has never reported: its report is overdue"
+curl -s -H "Authorization: Bearer $POLICE" "$api/deadlines?overdue=true" | tee "$tmp/deadlines.json" | jq -c '.reports[] | {enterprise, duty, due, overdue_days}'
+check 'jq -e ".reports | map(.enterprise) | index(\"cn-trader\")" "$tmp/deadlines.json" >/dev/null'
+
+step "the medicine manufacturer has no production plan on file: its production is refused"
+patches='"epcList": ["urn:epc:id:sgtin:6901234.112346.1", "urn:epc:id:sgtin:6901234.112346.2"]'
+code=$(capture "$PHARMA" "{\"type\": \"ObjectEvent\", \"action\": \"ADD\", \"bizStep\": \"commissioning\", \"eventTime\": \"$(when 2)\", \"eventTimeZoneOffset\": \"+08:00\", \"bizLocation\": {\"id\": \"urn:epc:id:sgln:6901234.00010.0\"}, $patches, \"ilmd\": {\"fg:substance\": \"fentanyl\", \"fg:netContent\": {\"value\": 4.2, \"uom\": \"MGM\"}}}")
+jq -r .detail "$tmp/answer.json"
+check '[ "$code" = 400 ]'
+
+step "with a plan of 10 g of base for the year it is accepted; shipping straight to a hospital is refused"
+curl -s -X PUT -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+  --data "{\"enterprise\": \"cn-pharma\", \"substance\": \"fentanyl\", \"year\": $(date -u +%Y), \"plan_kg\": 0.01}" "$api/production-plans" | jq -c .
+code=$(capture "$PHARMA" "$(jq -c '.epcisBody.eventList[0]' "$tmp/doc.json")")
+check '[ "$code" = 202 ]'
+code=$(capture "$PHARMA" "{\"type\": \"ObjectEvent\", \"action\": \"OBSERVE\", \"bizStep\": \"shipping\", \"eventTime\": \"$(when 1)\", \"eventTimeZoneOffset\": \"+08:00\", \"bizLocation\": {\"id\": \"urn:epc:id:sgln:6901234.00010.0\"}, $patches, \"destinationList\": [{\"type\": \"owning_party\", \"destination\": \"urn:epc:id:pgln:6901234.00013\"}]}")
+jq -r '.context.errors[0].breaches[] | "\(.rule): \(.reason)"' "$tmp/answer.json"
+check '[ "$code" = 400 ]'
+
+step "the exporter's credit rating has moved, with its reasons"
+curl -s -H "Authorization: Bearer $OFFICER" "$api/enterprises/cn-exporter/credit-rating" | tee "$tmp/credit.json" | jq -c '{score, grade, reasons: [.reasons[] | {code, count, points}]}'
+check '[ "$(jq .score "$tmp/credit.json")" -lt 100 ]'
+
 step "the audit trail is intact"
 curl -s -H "Authorization: Bearer $ADMIN" "$api/audit/verify" | tee "$tmp/audit.json" | jq .
 check '[ "$(jq -r .valid "$tmp/audit.json")" = true ]'
