@@ -40,6 +40,16 @@ struct Args {
     /// bases so their events are new).
     #[arg(long, default_value_t = 0)]
     round_base: u64,
+    /// Capture documents on a controlled substance (scenario `capture`): each document
+    /// commissions a lot of NPP (Class I) with its ILMD, then sells it in 25 kg events to
+    /// the demo buyer under a transport permit, so every rule, the lot registry, the
+    /// inventory and the shipments are exercised (the demo supply chain must be seeded).
+    #[arg(long)]
+    controlled: bool,
+    /// eventTime of the captured events (the Class I 5-day filing rule reads it: pass a
+    /// recent time to measure the lawful path).
+    #[arg(long, default_value = "2026-11-20T08:00:00.000+08:00")]
+    event_time: String,
 }
 
 /// The queries of the `query` scenario, in turn (serials as `capture_document` writes
@@ -54,14 +64,47 @@ fn query_path(client: usize, round: u64) -> String {
     }
 }
 
+/// A document that makes a lot of NPP and sells it in `n - 1` events of 25 kg.
+fn controlled_document(client: usize, round: u64, n: usize, when: &str) -> String {
+    let lot = format!("urn:epc:class:lgtin:6901234.012345.B{client}x{round}");
+    let mut events = vec![serde_json::json!({
+        "type": "ObjectEvent", "action": "ADD", "bizStep": "commissioning",
+        "eventTime": when, "eventTimeZoneOffset": "+08:00",
+        "quantityList": [{"epcClass": lot, "quantity": 25 * n.saturating_sub(1), "uom": "KGM"}],
+        "bizLocation": {"id": "urn:epc:id:sgln:6901234.00001.0"},
+        "ilmd": {"fg:substance": "39742-60-4"}
+    })];
+    events.extend((1..n).map(|i| {
+        serde_json::json!({
+            "type": "ObjectEvent", "action": "OBSERVE", "bizStep": "shipping",
+            "disposition": "in_transit", "eventTime": when, "eventTimeZoneOffset": "+08:00",
+            "epcList": [format!("urn:epc:id:sgtin:0614141.107346.{client}x{round}x{i}")],
+            "quantityList": [{"epcClass": lot, "quantity": 25, "uom": "KGM"}],
+            "bizLocation": {"id": "urn:epc:id:sgln:6901234.00001.0"},
+            "bizTransactionList": [
+                {"type": "https://ns.fentguard.org/btt/transport_permit", "bizTransaction": format!("urn:fentguard:transport-permit:{client}x{round}")},
+                {"type": "po", "bizTransaction": format!("urn:epcglobal:cbv:bt:0614141073467:{round}")}
+            ],
+            "sourceList": [{"type": "owning_party", "source": "urn:epc:id:pgln:6901234.00001"}],
+            "destinationList": [{"type": "owning_party", "destination": "urn:epc:id:pgln:6901234.00002"}]
+        })
+    }));
+    serde_json::json!({
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"fg": "https://ns.fentguard.org/epcis/"}],
+        "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": when,
+        "epcisBody": {"eventList": events}
+    })
+    .to_string()
+}
+
 /// An EPCIS document of `n` distinct shipping events (serials from client and round).
-fn capture_document(client: usize, round: u64, n: usize) -> String {
+fn capture_document(client: usize, round: u64, n: usize, when: &str) -> String {
     let events: Vec<serde_json::Value> = (0..n)
         .map(|i| {
             serde_json::json!({
                 "type": "ObjectEvent", "action": "OBSERVE", "bizStep": "shipping",
                 "disposition": "in_transit",
-                "eventTime": "2026-11-20T08:00:00.000+08:00", "eventTimeZoneOffset": "+08:00",
+                "eventTime": when, "eventTimeZoneOffset": "+08:00",
                 "epcList": [format!("urn:epc:id:sgtin:0614141.107346.{client}x{round}x{i}")],
                 "quantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.012345.NPP-2026-11", "quantity": 25, "uom": "KGM"}],
                 "readPoint": {"id": "urn:epc:id:sgln:0614141.07346.1234"},
@@ -240,6 +283,8 @@ async fn main() -> Result<()> {
     let capture = (a.scenario == "capture").then_some(a.events);
     let querying = a.scenario == "query";
     let round_base = a.round_base;
+    let controlled = a.controlled;
+    let when = a.event_time.clone();
     let want = match a.scenario.as_str() {
         "verify" | "query" => 200,
         "capture" => 202,
@@ -249,6 +294,7 @@ async fn main() -> Result<()> {
     let mut tasks = Vec::new();
     for client in 0..a.clients {
         let (addr, path, token, body) = (a.addr.clone(), path.clone(), token.clone(), body.clone());
+        let when = when.clone();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0u64;
@@ -256,7 +302,13 @@ async fn main() -> Result<()> {
             let mut round = round_base;
             while Instant::now() < deadline {
                 round += 1;
-                let doc = capture.map(|n| capture_document(client, round, n));
+                let doc = capture.map(|n| {
+                    if controlled {
+                        controlled_document(client, round, n, &when)
+                    } else {
+                        capture_document(client, round, n, &when)
+                    }
+                });
                 let body = doc.as_deref().or(body.as_deref());
                 let path = if querying {
                     query_path(client, round)

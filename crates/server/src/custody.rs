@@ -60,9 +60,7 @@ impl Writes {
         rows.sort_by(|a, b| (&a.holder, &a.site, &a.lot).cmp(&(&b.holder, &b.site, &b.lot)));
         let rows: Vec<InventoryRow> = rows.into_iter().cloned().collect();
         tx.put_inventory(&rows, now).await?;
-        for s in &self.shipments {
-            tx.insert_shipment(s).await?;
-        }
+        tx.insert_shipments(&self.shipments).await?;
         for (shipment, receipt, kg) in &self.receipts {
             tx.receive_shipment(shipment, receipt, *kg).await?;
         }

@@ -4,7 +4,7 @@
 //! The capture path writes all of these in the transaction that stores the events.
 
 use crate::ledger::instant_text;
-use crate::{col, db, parse_instant, placeholder, Alert, Store, StoreError, WriteTx};
+use crate::{col, db, multi_row, parse_instant, placeholder, Alert, Store, StoreError, WriteTx};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -465,21 +465,36 @@ impl WriteTx {
         .transpose()
     }
 
-    /// Record a shipment.
-    pub async fn insert_shipment(&mut self, s: &ShipmentRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO shipments (event_id, from_org, to_org, lot, kg, shipped_at, gap_alerted) VALUES ($1, $2, $3, $4, $5, $6, 0) \
-             ON CONFLICT (event_id) DO NOTHING",
-        )
-        .bind(&s.event_id)
-        .bind(&s.from_org)
-        .bind(&s.to_org)
-        .bind(&s.lot)
-        .bind(s.kg)
-        .bind(instant_text(s.shipped_at))
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db("recording the shipment"))?;
+    /// Record shipments (multi-row: a capture of many sales writes them at once).
+    pub async fn insert_shipments(
+        &mut self,
+        shipments: &[ShipmentRecord],
+    ) -> Result<(), StoreError> {
+        const PER_ROW: usize = 7;
+        for chunk in shipments.chunks(1000) {
+            let sql = multi_row(
+                "shipments",
+                "event_id, from_org, to_org, lot, kg, shipped_at, gap_alerted",
+                PER_ROW,
+                chunk.len(),
+                " ON CONFLICT (event_id) DO NOTHING",
+                self.postgres,
+            );
+            let mut q = sqlx::query(&sql);
+            for s in chunk {
+                q = q
+                    .bind(&s.event_id)
+                    .bind(&s.from_org)
+                    .bind(&s.to_org)
+                    .bind(&s.lot)
+                    .bind(s.kg)
+                    .bind(instant_text(s.shipped_at))
+                    .bind(0i32);
+            }
+            q.execute(&mut *self.tx)
+                .await
+                .map_err(db("recording shipments"))?;
+        }
         Ok(())
     }
 
