@@ -43,6 +43,8 @@ pub enum Movement {
     PackageReturn,
     /// Consumed (inputs) or made (outputs) by a transformation.
     Transformation,
+    /// Sent abroad under an export permit named on the event.
+    Export,
 }
 
 /// What a rule requires.
@@ -65,6 +67,9 @@ pub enum Requirement {
     PseudonymisedPatient,
     /// The patient has returned every package dispensed before.
     PackagesReturned,
+    /// The event names an export permit of the actor that is in force on the day and
+    /// covers the substance.
+    ValidExportPermit,
     /// The movement is not allowed at all for the class.
     Never,
 }
@@ -124,6 +129,10 @@ pub struct TrackingRules {
     /// Days within which a shipment must be received before it counts as a gap.
     #[serde(default = "default_receipt_days")]
     pub receipt_within_days: i64,
+    /// Business transaction type that names an export permit (a sale or dispatch naming
+    /// one is an export).
+    #[serde(default)]
+    pub export_permit_type: String,
     /// Difference between book and count (kg) below which no discrepancy is raised.
     #[serde(default)]
     pub count_tolerance_kg: f64,
@@ -439,6 +448,14 @@ impl TrackingRules {
                         e.outstanding_packages.join(", ")
                     )
                 }),
+                Requirement::ValidExportPermit => match &e.export_permit {
+                    None => Some(format!(
+                        "the event names no export permit (a business transaction of type {})",
+                        self.export_permit_type
+                    )),
+                    Some(Err(why)) => Some(why.clone()),
+                    Some(Ok(_)) => None,
+                },
                 Requirement::Never => Some(format!("{:?} is not allowed", e.movement)),
             };
             if let Some(why) = broken {
@@ -549,6 +566,9 @@ pub struct EventFacts {
     pub patient: Option<String>,
     /// Packages dispensed earlier to the patient and not yet returned.
     pub outstanding_packages: Vec<String>,
+    /// The export permit the event names: its number when it is the actor's, in force
+    /// and for the substance; otherwise why not. `None`: none named.
+    pub export_permit: Option<Result<String, String>>,
 }
 
 /// A broken rule.
@@ -608,7 +628,8 @@ impl Inventory {
             | Movement::Sale
             | Movement::Dispensing
             | Movement::Destruction
-            | Movement::RetailSale => -1.0,
+            | Movement::RetailSale
+            | Movement::Export => -1.0,
             // A transformation's inputs and outputs are applied by the caller with
             // their own signs; a returned package is empty.
             Movement::Transport
@@ -703,6 +724,7 @@ mod tests {
             buyer_province: None,
             patient: None,
             outstanding_packages: vec![],
+            export_permit: None,
         }
     }
 
@@ -838,6 +860,29 @@ mod tests {
         let b = r.check(&d);
         assert_eq!(ids(&b), ["CN-MED-PACKAGE-RETURN"]);
         assert!(b[0].reason.contains("/21/7"), "{}", b[0].reason);
+    }
+
+    #[test]
+    fn exports_need_a_valid_permit_of_the_exporter() {
+        let r = TrackingRules::builtin("CN").expect("rules");
+        let mut f = facts(Movement::Export, "I");
+        f.business_transaction_types = vec!["https://ns.fentguard.org/btt/transport_permit".into()];
+        let b = r.check(&f);
+        assert_eq!(ids(&b), ["CN-EXPORT-PERMIT"]);
+        assert!(
+            b[0].reason.contains("names no export permit"),
+            "{}",
+            b[0].reason
+        );
+        f.export_permit = Some(Err("permit CN-X-1 is revoked".into()));
+        assert!(r.check(&f)[0].reason.contains("revoked"));
+        f.export_permit = Some(Ok("CN-X-1".into()));
+        assert!(r.check(&f).is_empty());
+        // a narcotic medicine leaves the country only under a permit too
+        let mut m = facts(Movement::Export, "narcotic");
+        assert_eq!(ids(&r.check(&m)), ["CN-EXPORT-PERMIT"]);
+        m.export_permit = Some(Ok("CN-NEP-1".into()));
+        assert!(r.check(&m).is_empty());
     }
 
     #[test]

@@ -413,12 +413,21 @@ pub async fn apply(
             (None, Some(_)) => true,
             (None, None) => false,
         };
-        let movement = if e.kind == EventType::TransformationEvent {
-            Movement::Transformation
-        } else {
-            rules
-                .movement(&word, changes_owner)
-                .unwrap_or(Movement::Observation)
+        let export_permits: Vec<&str> = e
+            .biz_transactions
+            .iter()
+            .filter(|b| b.kind.as_deref() == Some(rules.export_permit_type.as_str()))
+            .map(|b| b.id.as_str())
+            .collect();
+        let movement = match e.kind {
+            EventType::TransformationEvent => Movement::Transformation,
+            _ => match rules.movement(&word, changes_owner) {
+                Some(Movement::Sale | Movement::Dispatch) if !export_permits.is_empty() => {
+                    Movement::Export
+                }
+                Some(m) => m,
+                None => Movement::Observation,
+            },
         };
         let site = e
             .biz_location
@@ -475,6 +484,12 @@ pub async fn apply(
             } else {
                 (None, 0.0)
             };
+            let export_permit = match export_permits.first() {
+                Some(id) if m == Movement::Export => {
+                    Some(export_permit(s, actor, id, &it.lot, day).await?)
+                }
+                _ => None,
+            };
             let outstanding_packages = match (&patient, m) {
                 (Some(p), Movement::Dispensing) => view.outstanding(p).await?,
                 _ => Vec::new(),
@@ -500,6 +515,7 @@ pub async fn apply(
                 buyer_province: buyer_province.clone(),
                 patient: patient.clone(),
                 outstanding_packages,
+                export_permit,
             };
             for b in rules.check(&facts) {
                 if !breaches.iter().any(|x| x.rule == b.rule) {
@@ -583,7 +599,8 @@ pub async fn apply(
                     | Movement::Sale
                     | Movement::Dispensing
                     | Movement::Destruction
-                    | Movement::RetailSale,
+                    | Movement::RetailSale
+                    | Movement::Export,
                     _,
                 ) => -1.0,
                 _ => 0.0,
@@ -753,6 +770,56 @@ pub async fn apply(
         }
     }
     Ok(Ok(out))
+}
+
+/// Whether the permit an export names (`urn:fentguard:permit:NUMBER`) is the exporter's,
+/// in force on the day and issued for the lot's substance; the quantity is customs'
+/// business (the shipment may be reported after the release drew the permit down).
+async fn export_permit(
+    s: &AppState,
+    actor: &str,
+    reference: &str,
+    lot: &LotRecord,
+    day: chrono::NaiveDate,
+) -> Result<Result<String, String>, Problem> {
+    let Some(number) = reference.strip_prefix("urn:fentguard:permit:") else {
+        return Ok(Err(format!(
+            "'{reference}' is not a FentGuard permit reference (urn:fentguard:permit:NUMBER)"
+        )));
+    };
+    let Some(rec) = s.store.get_permit(number).await? else {
+        return Ok(Err(format!("no permit {number} is on file")));
+    };
+    let p = &rec.signed.permit;
+    if rec.exporter_org != actor {
+        return Ok(Err(format!(
+            "permit {number} was issued to {}, not to {actor}",
+            rec.exporter_org
+        )));
+    }
+    if rec.revoked {
+        return Ok(Err(format!("permit {number} is revoked")));
+    }
+    if day < p.valid_from || day > p.valid_until {
+        return Ok(Err(format!(
+            "permit {number} is in force from {} to {}, not on {day}",
+            p.valid_from, p.valid_until
+        )));
+    }
+    let covers = s
+        .rules
+        .export
+        .identify(&s.rules.classifier, &p.substance)
+        .ok()
+        .flatten()
+        .is_some_and(|i| i.substance_ids.contains(&lot.substance_id));
+    if !covers {
+        return Ok(Err(format!(
+            "permit {number} is for {}, not for {}",
+            p.substance, lot.substance_name
+        )));
+    }
+    Ok(Ok(number.to_string()))
 }
 
 /// The lots an event moves and how much of each (kg as declared; packs by their net

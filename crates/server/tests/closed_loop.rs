@@ -382,9 +382,76 @@ async fn precursor_loop(api: &Api) {
     assert_eq!(st, StatusCode::ACCEPTED, "{v}");
     assert_eq!(api.balance("cn-exporter", "/10/NPP-2026-001").await, 200.0);
     assert_eq!(api.balance("cn-exporter", "ANPP-2026-001").await, 40.0);
-    // The credit rating moved: one refused attempt, one gap, one discrepancy.
+    // Export: a sale abroad names the exporter's permit. An unknown permit is refused; the
+    // licensing authority's permit (issued through the workflow of issue 4; stored here
+    // directly) lets 40 kg leave.
+    let export = |permit: &str| {
+        json!({
+            "type": "ObjectEvent", "action": "OBSERVE", "bizStep": "shipping",
+            "eventTime": api.hours_ago(0), "eventTimeZoneOffset": "+08:00",
+            "bizLocation": {"id": site(1)},
+            "quantityList": kg(NPP_LOT, 40.0),
+            "bizTransactionList": [
+                {"type": TRANSPORT_PERMIT, "bizTransaction": "urn:fentguard:transport-permit:TP-EXPORT"},
+                {"type": "https://ns.fentguard.org/btt/export_permit", "bizTransaction": format!("urn:fentguard:permit:{permit}")}
+            ],
+            "sourceList": [{"type": "owning_party", "source": pgln(1)}],
+            "destinationList": [{"type": "owning_party", "destination": "urn:epc:id:pgln:7501234.00002"}]
+        })
+    };
+    let (st, v) = api
+        .capture("compliance_officer", export("CN-PEL-2026-999999"))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(rules_of(&v), ["CN-EXPORT-PERMIT"], "{v}");
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("no permit CN-PEL-2026-999999"),
+        "{v}"
+    );
+    let party = |n: &str, c: &str| control::Party {
+        name: n.into(),
+        address: "Av. Industria 10".into(),
+        country: c.into(),
+    };
+    let today = api.s.clock.now().date_naive();
+    let permit = control::Permit {
+        number: "CN-PEL-2026-000777".into(),
+        exporter: party("Jiangsu Demo Fine Chemicals Co., Ltd.", "CN"),
+        importer: party("Quimica Demo SA de CV", "MX"),
+        consignee: party("Quimica Demo SA de CV", "MX"),
+        substance: "N-phenethyl-4-piperidone".into(),
+        quantity_kg: 40.0,
+        destination: "MX".into(),
+        valid_from: today - Duration::days(1),
+        valid_until: today + Duration::days(90),
+        issuer: "cn-mofcom".into(),
+    }
+    .sign(&api.s.signing_key);
+    let mut tx = api.s.store.write().await.expect("tx");
+    tx.insert_permit(&permit, "app-direct", "cn-exporter", api.s.clock.now())
+        .await
+        .expect("permit");
+    tx.commit().await.expect("commit");
+    let (st, v) = api
+        .capture("other_compliance_officer", export("CN-PEL-2026-000777"))
+        .await;
+    assert_eq!(
+        st,
+        StatusCode::BAD_REQUEST,
+        "another enterprise's permit: {v}"
+    );
+    let (st, v) = api
+        .capture("compliance_officer", export("CN-PEL-2026-000777"))
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(api.balance("cn-exporter", "/10/NPP-2026-001").await, 160.0);
+    // The credit rating moved: two refused attempts, one gap, one discrepancy.
     let r = api.credit("cn-exporter").await;
-    assert_eq!(r["score"], 65, "{r}");
+    assert_eq!(r["score"], 50, "{r}");
+    assert_eq!(r["grade"], "C", "{r}");
     let codes: Vec<&str> = r["reasons"]
         .as_array()
         .into_iter()
@@ -400,7 +467,7 @@ async fn precursor_loop(api: &Api) {
         ],
         "{r}"
     );
-    assert_eq!(r["history"].as_array().map(Vec::len), Some(3), "{r}");
+    assert_eq!(r["history"].as_array().map(Vec::len), Some(4), "{r}");
     // An enterprise sees its own rating and not another's.
     let (st, _) = api
         .call(
