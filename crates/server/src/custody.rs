@@ -342,7 +342,9 @@ pub async fn apply(
                         }))
                     }
                 };
-                let Some(id) = found else {
+                let Some((id, substance_id)) =
+                    found.and_then(|f| f.substance_ids.first().cloned().map(|s| (f, s)))
+                else {
                     return Ok(Err(IlmdError {
                         index: e.index,
                         message: format!(
@@ -366,7 +368,7 @@ pub async fn apply(
                     if seen.insert(lot.clone()) && !view.lots.contains_key(&lot) {
                         new_lots.push(LotRecord {
                             lot,
-                            substance_id: id.substance_ids[0].clone(),
+                            substance_id: substance_id.clone(),
                             substance_name: id.name.clone(),
                             base_ratio: id.base_ratio,
                             unit_kg,

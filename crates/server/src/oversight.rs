@@ -329,6 +329,9 @@ pub async fn reconcile(s: &AppState, user: &str) -> Result<Reconciliation, Probl
     let mut raised = Vec::new();
     let mut tx = s.store.write().await?;
     for g in &gaps {
+        if !tx.mark_gap_alerted(&g.event_id).await? {
+            continue;
+        }
         let a = Alert {
             id: new_id("alert")?,
             at: now,
@@ -354,7 +357,6 @@ pub async fn reconcile(s: &AppState, user: &str) -> Result<Reconciliation, Probl
             rule: None,
         };
         tx.insert_alert(&a).await?;
-        tx.mark_gap_alerted(&g.event_id).await?;
         raised.push(a);
     }
     for d in &overdue {
@@ -525,18 +527,19 @@ pub async fn put_plan(
             format!("no organisation '{}'", input.enterprise),
         ));
     }
+    let unknown = || {
+        Problem::unprocessable(
+            "substance",
+            format!("'{}' is not in the catalogue", input.substance),
+        )
+    };
     let id = s
         .rules
         .export
         .identify(&s.rules.classifier, &input.substance)
         .map_err(|e| Problem::unprocessable("substance", e.to_string()))?
-        .ok_or_else(|| {
-            Problem::unprocessable(
-                "substance",
-                format!("'{}' is not in the catalogue", input.substance),
-            )
-        })?;
-    let substance_id = id.substance_ids[0].clone();
+        .ok_or_else(unknown)?;
+    let substance_id = id.substance_ids.first().cloned().ok_or_else(unknown)?;
     let plan_kg = input.plan_kg * id.base_ratio;
     let now = s.clock.now();
     let mut tx = s.store.write().await?;

@@ -517,14 +517,18 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Note that a shipment's gap has been alerted.
-    pub async fn mark_gap_alerted(&mut self, shipment_event: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE shipments SET gap_alerted = 1 WHERE event_id = $1")
-            .bind(shipment_event)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db("recording the gap"))?;
-        Ok(())
+    /// Note that a shipment's gap is being alerted; `false` when it already was (another
+    /// process got there first, or it was received meanwhile).
+    pub async fn mark_gap_alerted(&mut self, shipment_event: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE shipments SET gap_alerted = 1 WHERE event_id = $1 AND gap_alerted = 0 AND received_event_id IS NULL",
+        )
+        .bind(shipment_event)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db("recording the gap"))?
+        .rows_affected();
+        Ok(done == 1)
     }
 
     /// Packs dispensed to a patient and not returned.
