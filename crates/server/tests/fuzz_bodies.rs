@@ -29,6 +29,12 @@ fn json_soup() -> impl Strategy<Value = String> {
         Just("\"quantity_kg\"".to_string()),
         Just("\"NPP\"".to_string()),
         Just("\"25 kg\"".to_string()),
+        Just("\"enterprise\"".to_string()),
+        Just("\"cn-exporter\"".to_string()),
+        Just("\"year\"".to_string()),
+        Just("\"plan_kg\"".to_string()),
+        Just("\"organisation\"".to_string()),
+        Just("\"province\"".to_string()),
         Just("-1e999".to_string()),
         Just("null".to_string()),
         "\"[a-zA-Z0-9 %=.-]{0,12}\"",
@@ -59,26 +65,35 @@ fn any_body_gets_an_answer_not_a_500() {
         (s, tokens)
     });
     let targets = [
-        ("/api/v1/export-applications", "compliance_officer"),
-        ("/api/v1/customs/declarations", "customs_officer"),
+        ("POST", "/api/v1/export-applications", "compliance_officer"),
+        ("POST", "/api/v1/customs/declarations", "customs_officer"),
         (
+            "POST",
             "/api/v1/notifications/pen-x/reply",
             "foreign_authority_officer",
         ),
-        ("/api/v1/users", "administrator"),
+        ("POST", "/api/v1/users", "administrator"),
+        ("PUT", "/api/v1/production-plans", "administrator"),
+        (
+            "PUT",
+            "/api/v1/parties/urn:epc:id:pgln:6901234.00099",
+            "administrator",
+        ),
     ];
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases: 256,
         ..ProptestConfig::default()
     });
     runner
-        .run(&prop::collection::vec(json_soup(), 4), |bodies| {
+        .run(&prop::collection::vec(json_soup(), targets.len()), |bodies| {
             rt.block_on(async {
                 let before = s.store.audit_chain().await.expect("chain").len();
-                for ((uri, role), body) in targets.iter().zip(bodies) {
+                for ((method, uri, role), body) in targets.iter().zip(bodies) {
                     let res = router(s.clone())
                         .oneshot(
-                            Request::post(*uri)
+                            Request::builder()
+                                .method(*method)
+                                .uri(*uri)
                                 .header("authorization", format!("Bearer {}", tokens[*role]))
                                 .header("content-type", "application/json")
                                 .body(Body::from(body.clone()))
