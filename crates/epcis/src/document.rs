@@ -185,6 +185,17 @@ impl Event {
 
 /// Reads and checks an EPCIS document.
 pub fn read_document(doc: &Value) -> Result<Vec<Event>, DocumentError> {
+    read(doc, true)
+}
+
+/// Reads events a repository stored (every one carries its eventID) without computing
+/// hash IDs again: `hash_id` is the eventID. For replaying a ledger, where the hash was
+/// checked at capture and recomputing it would dominate the time.
+pub fn read_stored_events(doc: &Value) -> Result<Vec<Event>, DocumentError> {
+    read(doc, false)
+}
+
+fn read(doc: &Value, hash: bool) -> Result<Vec<Event>, DocumentError> {
     let top = |field: &str, message: String| DocumentError {
         pointer: format!("/{field}"),
         event_index: None,
@@ -243,7 +254,6 @@ pub fn read_document(doc: &Value) -> Result<Vec<Event>, DocumentError> {
             message: "must be an array of events".into(),
         });
     };
-    let ns = namespaces(doc);
     let mut maps = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         match item.as_object() {
@@ -259,12 +269,20 @@ pub fn read_document(doc: &Value) -> Result<Vec<Event>, DocumentError> {
             }
         }
     }
-    let vocabulary = vocabulary_in_use(&maps);
+    let (ns, vocabulary) = if hash {
+        (namespaces(doc), vocabulary_in_use(&maps))
+    } else {
+        Default::default()
+    };
     maps.iter()
         .enumerate()
         .map(|(i, m)| {
             let mut ev = read_event(i, m, &format!("{base}/{i}"))?;
-            ev.hash_id = event_hash_id(m, &ns, &vocabulary);
+            ev.hash_id = if hash {
+                event_hash_id(m, &ns, &vocabulary)
+            } else {
+                ev.given_id.clone().unwrap_or_default()
+            };
             ev.body
                 .entry("eventID")
                 .or_insert_with(|| Value::String(ev.hash_id.clone()));

@@ -12,7 +12,7 @@ pub mod identifier;
 pub mod vocabulary;
 
 pub use document::{
-    read_document, Action, DocumentError, ErrorDeclaration, Event, EventType, Quantity, Role,
-    TypedRef,
+    read_document, read_stored_events, Action, DocumentError, ErrorDeclaration, Event, EventType,
+    Quantity, Role, TypedRef,
 };
 pub use hash::event_hash_id;

@@ -89,9 +89,13 @@ struct Item {
     epcs: Vec<String>,
 }
 
-/// The book as this capture sees it.
+/// The book as this capture sees it (or, replaying the ledger, as it is rebuilt).
 struct View<'t> {
-    tx: &'t mut WriteTx,
+    /// The capture's transaction; `None` when replaying (the book starts empty).
+    tx: Option<&'t mut WriteTx>,
+    /// Replaying stored events: lots come from the registry by registering event, no
+    /// rule is judged (every stored event was accepted when captured).
+    replay: Option<HashMap<String, Vec<LotRecord>>>,
     lots: HashMap<String, LotRecord>,
     parties: HashMap<String, PartyRecord>,
     provinces: HashMap<String, String>,
@@ -100,6 +104,8 @@ struct View<'t> {
     production: HashMap<(String, String, i32), (Option<f64>, f64)>,
     outstanding: HashMap<String, Vec<String>>,
     claimed: HashSet<String>,
+    /// Shipments made while this view lives, by receiver and lot, not yet received.
+    shipped: HashMap<(String, String), Vec<ShipmentRecord>>,
 }
 
 impl View<'_> {
@@ -128,19 +134,19 @@ impl View<'_> {
         if let Some(b) = self.balances.get(place) {
             return Ok(b.clone());
         }
-        let b = self
-            .tx
-            .balance(&place.0, &place.1, &place.2)
-            .await?
-            .unwrap_or_else(|| InventoryRow {
-                holder: place.0.clone(),
-                site: place.1.clone(),
-                lot: place.2.clone(),
-                substance_id: substance.to_string(),
-                kg: 0.0,
-                base_kg: 0.0,
-                last_event_id: String::new(),
-            });
+        let stored = match self.tx.as_mut() {
+            Some(tx) => tx.balance(&place.0, &place.1, &place.2).await?,
+            None => None,
+        };
+        let b = stored.unwrap_or_else(|| InventoryRow {
+            holder: place.0.clone(),
+            site: place.1.clone(),
+            lot: place.2.clone(),
+            substance_id: substance.to_string(),
+            kg: 0.0,
+            base_kg: 0.0,
+            last_event_id: String::new(),
+        });
         self.balances.insert(place.clone(), b.clone());
         Ok(b)
     }
@@ -152,7 +158,10 @@ impl View<'_> {
         if let Some(p) = self.production.get(key) {
             return Ok(*p);
         }
-        let p = self.tx.production(&key.0, &key.1, key.2).await?;
+        let p = match self.tx.as_mut() {
+            Some(tx) => tx.production(&key.0, &key.1, key.2).await?,
+            None => (None, 0.0),
+        };
         self.production.insert(key.clone(), p);
         Ok(p)
     }
@@ -161,9 +170,36 @@ impl View<'_> {
         if let Some(o) = self.outstanding.get(patient) {
             return Ok(o.clone());
         }
-        let o = self.tx.outstanding_packages(patient).await?;
+        let o = match self.tx.as_mut() {
+            Some(tx) => tx.outstanding_packages(patient).await?,
+            None => Vec::new(),
+        };
         self.outstanding.insert(patient.to_string(), o.clone());
         Ok(o)
+    }
+
+    /// The oldest shipment of `lot` to `to_org` not yet matched with a receipt: first
+    /// those made while this view lives, then the stored ones.
+    async fn open_shipment(
+        &mut self,
+        to_org: &str,
+        lot: &str,
+    ) -> Result<Option<ShipmentRecord>, Problem> {
+        let key = (to_org.to_string(), lot.to_string());
+        if let Some(list) = self.shipped.get_mut(&key) {
+            if !list.is_empty() {
+                return Ok(Some(list.remove(0)));
+            }
+        }
+        let Some(tx) = self.tx.as_mut() else {
+            return Ok(None);
+        };
+        let stored = tx
+            .open_shipments(to_org, lot, self.claimed.len() + 1)
+            .await?;
+        Ok(stored
+            .into_iter()
+            .find(|x| !self.claimed.contains(&x.event_id)))
     }
 
     fn lot_of(&self, class_or_epc: &str) -> Option<&LotRecord> {
@@ -174,6 +210,17 @@ impl View<'_> {
 
     fn org_of(&self, gln: &str) -> Option<&PartyRecord> {
         self.parties.get(gln)
+    }
+
+    fn add_parties(&mut self, parties: Vec<PartyRecord>) {
+        for p in parties {
+            if !p.province.is_empty() {
+                self.provinces
+                    .entry(p.org.clone())
+                    .or_insert_with(|| p.province.clone());
+            }
+            self.parties.insert(p.gln.clone(), p);
+        }
     }
 }
 
@@ -279,7 +326,6 @@ pub async fn apply(
     prefixes: &[String],
     now: DateTime<Utc>,
 ) -> Result<Result<Tracked, IlmdError>, Problem> {
-    let rules = &s.rules.tracking;
     // Identifiers to look up in one round trip each.
     let mut classes: HashSet<String> = HashSet::new();
     let mut glns: HashSet<String> = HashSet::new();
@@ -300,31 +346,51 @@ pub async fn apply(
     let glns: Vec<String> = glns.into_iter().collect();
     let lots = tx.lots(&classes).await?;
     let parties = tx.parties_for(&glns, &[actor.to_string()]).await?;
-    let mut provinces = HashMap::new();
-    for p in &parties {
-        if !p.province.is_empty() {
-            provinces
-                .entry(p.org.clone())
-                .or_insert_with(|| p.province.clone());
-        }
-    }
     let mut view = View {
-        tx,
+        tx: Some(tx),
+        replay: None,
         lots: lots.into_iter().map(|l| (l.lot.clone(), l)).collect(),
-        parties: parties.into_iter().map(|p| (p.gln.clone(), p)).collect(),
-        provinces,
+        parties: HashMap::new(),
+        provinces: HashMap::new(),
         licences: HashMap::new(),
         balances: HashMap::new(),
         production: HashMap::new(),
         outstanding: HashMap::new(),
         claimed: HashSet::new(),
+        shipped: HashMap::new(),
     };
+    view.add_parties(parties);
     let mut out = Tracked::default();
+    match process(s, &mut view, actor, events, prefixes, now, &mut out).await? {
+        Ok(()) => Ok(Ok(out)),
+        Err(bad) => Ok(Err(bad)),
+    }
+}
+
+/// Takes `events` of one `actor`, in order, through the view: rules (unless replaying),
+/// then what each accepted event does to the book, into `out`.
+async fn process(
+    s: &AppState,
+    view: &mut View<'_>,
+    actor: &str,
+    events: &[&Event],
+    prefixes: &[String],
+    now: DateTime<Utc>,
+    out: &mut Tracked,
+) -> Result<Result<(), IlmdError>, Problem> {
+    let rules = &s.rules.tracking;
     let catalogue = s.rules.classifier.catalogue();
     for e in events {
         // 1. ILMD: a lot or product comes into being with its substance.
         let mut new_lots = Vec::new();
-        match ilmd_of(e, rules, prefixes) {
+        let ilmd = match view.replay.as_mut() {
+            Some(by_event) => {
+                new_lots = by_event.remove(e.id()).unwrap_or_default();
+                Ok(None)
+            }
+            None => ilmd_of(e, rules, prefixes),
+        };
+        match ilmd {
             Err(message) => {
                 return Ok(Err(IlmdError {
                     index: e.index,
@@ -474,6 +540,9 @@ pub async fn apply(
                     .map(|(l, _, _)| (l.list_id.as_str(), l.category.as_str())),
             );
             classes_of.push(class.clone());
+            if view.replay.is_some() {
+                continue;
+            }
             let m = match (movement, it.role) {
                 (Movement::Transformation, Role::Output) => Movement::Production,
                 (m, _) => m,
@@ -655,7 +724,7 @@ pub async fn apply(
             match movement {
                 Movement::Sale | Movement::Dispatch => {
                     if let Some(to) = &to_org {
-                        out.writes.shipments.push(ShipmentRecord {
+                        let shipment = ShipmentRecord {
                             event_id: if multi {
                                 format!("{}#{n}", e.id())
                             } else {
@@ -666,28 +735,16 @@ pub async fn apply(
                             lot: it.lot.lot.clone(),
                             kg,
                             shipped_at: e.event_time,
-                        });
+                        };
+                        view.shipped
+                            .entry((to.clone(), it.lot.lot.clone()))
+                            .or_default()
+                            .push(shipment.clone());
+                        out.writes.shipments.push(shipment);
                     }
                 }
                 Movement::Receipt => {
-                    let local = out
-                        .writes
-                        .shipments
-                        .iter()
-                        .find(|x| {
-                            x.to_org == actor
-                                && x.lot == it.lot.lot
-                                && !view.claimed.contains(&x.event_id)
-                        })
-                        .cloned();
-                    let found = match local {
-                        Some(x) => Some(x),
-                        None => view
-                            .tx
-                            .open_shipment(actor, &it.lot.lot)
-                            .await?
-                            .filter(|x| !view.claimed.contains(&x.event_id)),
-                    };
+                    let found = view.open_shipment(actor, &it.lot.lot).await?;
                     match found {
                         Some(sh) => {
                             view.claimed.insert(sh.event_id.clone());
@@ -771,7 +828,90 @@ pub async fn apply(
             out.writes.returned.push((epcs, e.id().to_string()));
         }
     }
-    Ok(Ok(out))
+    Ok(Ok(()))
+}
+
+/// The book rebuilt from the ledger: every stored event replayed in order through the
+/// same meaning as at capture (lots from the registry as their registering events come
+/// by; no rule is judged again). Answers how many events were read and the balances.
+pub async fn recompute(s: &AppState) -> Result<(u64, Vec<InventoryRow>), Problem> {
+    const PAGE: usize = 2000;
+    let mut by_event: HashMap<String, Vec<LotRecord>> = HashMap::new();
+    for l in s.store.all_lots().await? {
+        by_event.entry(l.event_id.clone()).or_default().push(l);
+    }
+    let mut view = View {
+        tx: None,
+        replay: Some(by_event),
+        lots: HashMap::new(),
+        parties: HashMap::new(),
+        provinces: HashMap::new(),
+        licences: HashMap::new(),
+        balances: HashMap::new(),
+        production: HashMap::new(),
+        outstanding: HashMap::new(),
+        claimed: HashSet::new(),
+        shipped: HashMap::new(),
+    };
+    view.add_parties(s.store.parties().await?);
+    let mut out = Tracked::default();
+    let mut after = 0;
+    let mut read = 0u64;
+    let now = s.clock.now();
+    loop {
+        let page = s
+            .store
+            .query_events(&store::EventQuery::default(), after, PAGE)
+            .await?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = last.seq;
+        for run in page.chunk_by(|a, b| a.owner_org == b.owner_org) {
+            let bodies: Vec<Value> = run
+                .iter()
+                .map(|r| {
+                    let mut b = r.body.clone();
+                    if let Some(o) = b.as_object_mut() {
+                        o.remove("recordTime");
+                        o.remove("errorDeclaration");
+                    }
+                    b
+                })
+                .collect();
+            let doc = serde_json::json!({"type": "EPCISDocument", "schemaVersion": "2.0",
+                "epcisBody": {"eventList": bodies}});
+            let events = epcis::read_stored_events(&doc).map_err(|e| {
+                Problem::new(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "stored-event",
+                    format!("a stored event no longer reads: {}", e.message),
+                )
+            })?;
+            let refs: Vec<&Event> = events.iter().collect();
+            if process(s, &mut view, &run[0].owner_org, &refs, &[], now, &mut out)
+                .await?
+                .is_err()
+            {
+                return Err(Problem::new(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "stored-event",
+                    "replay met an event it cannot read",
+                ));
+            }
+            read += run.len() as u64;
+            // Only the balances are wanted; the rest would grow with the ledger.
+            let w = &mut out.writes;
+            w.lots.clear();
+            w.shipments.clear();
+            w.receipts.clear();
+            w.dispensed.clear();
+            w.returned.clear();
+            w.produced.clear();
+            w.alerts.clear();
+        }
+    }
+    Ok((read, out.writes.inventory.into_values().collect()))
 }
 
 /// Whether the permit an export names (`urn:fentguard:permit:NUMBER`) is the exporter's,

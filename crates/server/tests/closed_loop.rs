@@ -808,6 +808,43 @@ async fn scenario(url: &str) {
         v["detail"].as_str().unwrap_or("").contains("unobtainium"),
         "{v}"
     );
+    // The book kept at capture is what replaying the whole ledger gives.
+    let (st, v) = api
+        .call(
+            "GET",
+            "/api/v1/inventory/verify",
+            "public_security_officer",
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["differences"].as_array().map(Vec::len), Some(0), "{v}");
+    assert_eq!(v["events_read"], 18, "every stored event: {v}");
+    assert!(v["places"].as_u64().unwrap_or(0) >= 8, "{v}");
+    // ...and a book edited behind FentGuard's back is caught.
+    let mut tx = api.s.store.write().await.expect("tx");
+    let mut row = api
+        .s
+        .store
+        .inventory(Some("cn-buyer"), None)
+        .await
+        .expect("book")[0]
+        .clone();
+    row.kg += 1.0;
+    tx.put_inventory(&[row], api.s.clock.now())
+        .await
+        .expect("edit");
+    tx.commit().await.expect("commit");
+    let (_, v) = api
+        .call(
+            "GET",
+            "/api/v1/inventory/verify",
+            "public_security_officer",
+            None,
+        )
+        .await;
+    assert_eq!(v["differences"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v["differences"][0]["holder"], "cn-buyer", "{v}");
     // The audit chain still holds.
     let (_, v) = api
         .call(

@@ -85,48 +85,51 @@ fn any_body_gets_an_answer_not_a_500() {
         ..ProptestConfig::default()
     });
     runner
-        .run(&prop::collection::vec(json_soup(), targets.len()), |bodies| {
-            rt.block_on(async {
-                let before = s.store.audit_chain().await.expect("chain").len();
-                for ((method, uri, role), body) in targets.iter().zip(bodies) {
-                    let res = router(s.clone())
-                        .oneshot(
-                            Request::builder()
-                                .method(*method)
-                                .uri(*uri)
-                                .header("authorization", format!("Bearer {}", tokens[*role]))
-                                .header("content-type", "application/json")
-                                .body(Body::from(body.clone()))
-                                .expect("request"),
-                        )
-                        .await
-                        .expect("response");
-                    let st = res.status();
-                    prop_assert!(
-                        st != StatusCode::INTERNAL_SERVER_ERROR
-                            && st != StatusCode::SERVICE_UNAVAILABLE,
-                        "{} {:?} -> {}",
-                        uri,
-                        body,
-                        st
-                    );
-                    if !st.is_success() {
-                        prop_assert_eq!(
-                            res.headers()
-                                .get("content-type")
-                                .and_then(|v| v.to_str().ok()),
-                            Some("application/problem+json")
+        .run(
+            &prop::collection::vec(json_soup(), targets.len()),
+            |bodies| {
+                rt.block_on(async {
+                    let before = s.store.audit_chain().await.expect("chain").len();
+                    for ((method, uri, role), body) in targets.iter().zip(bodies) {
+                        let res = router(s.clone())
+                            .oneshot(
+                                Request::builder()
+                                    .method(*method)
+                                    .uri(*uri)
+                                    .header("authorization", format!("Bearer {}", tokens[*role]))
+                                    .header("content-type", "application/json")
+                                    .body(Body::from(body.clone()))
+                                    .expect("request"),
+                            )
+                            .await
+                            .expect("response");
+                        let st = res.status();
+                        prop_assert!(
+                            st != StatusCode::INTERNAL_SERVER_ERROR
+                                && st != StatusCode::SERVICE_UNAVAILABLE,
+                            "{} {:?} -> {}",
+                            uri,
+                            body,
+                            st
                         );
+                        if !st.is_success() {
+                            prop_assert_eq!(
+                                res.headers()
+                                    .get("content-type")
+                                    .and_then(|v| v.to_str().ok()),
+                                Some("application/problem+json")
+                            );
+                        }
                     }
-                }
-                let chain = s.store.verify_audit().await.expect("chain");
-                prop_assert!(chain.is_ok(), "chain intact");
-                prop_assert!(
-                    chain.unwrap_or(0) as usize >= before,
-                    "nothing already stored is lost"
-                );
-                Ok(())
-            })
-        })
+                    let chain = s.store.verify_audit().await.expect("chain");
+                    prop_assert!(chain.is_ok(), "chain intact");
+                    prop_assert!(
+                        chain.unwrap_or(0) as usize >= before,
+                        "nothing already stored is lost"
+                    );
+                    Ok(())
+                })
+            },
+        )
         .unwrap_or_else(|e| panic!("{e}"));
 }

@@ -1009,6 +1009,11 @@ async fn access_on(url: &str) {
         ("GET", "/api/v1/deadlines".into(), EVENT_READERS.to_vec()),
         (
             "GET",
+            "/api/v1/inventory/verify".into(),
+            [&["public_security_officer", "administrator"][..], LIC].concat(),
+        ),
+        (
+            "GET",
             "/api/v1/enterprises/cn-exporter/credit-rating".into(),
             [
                 &[

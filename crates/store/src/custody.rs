@@ -172,6 +172,19 @@ impl Store {
             .collect()
     }
 
+    /// Every registered lot.
+    pub async fn all_lots(&self) -> Result<Vec<LotRecord>, StoreError> {
+        sqlx::query(
+            "SELECT lot, substance_id, substance_name, base_ratio, unit_kg, registered_by, event_id FROM lots",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db("reading lots"))?
+        .iter()
+        .map(lot)
+        .collect()
+    }
+
     /// Book balances, optionally of one holder and/or one substance.
     pub async fn inventory(
         &self,
@@ -445,24 +458,25 @@ impl WriteTx {
         Ok(())
     }
 
-    /// The oldest open shipment of `lot` to `to_org`.
-    pub async fn open_shipment(
+    /// The oldest open shipments of `lot` to `to_org`, at most `limit`.
+    pub async fn open_shipments(
         &mut self,
         to_org: &str,
         lot: &str,
-    ) -> Result<Option<ShipmentRecord>, StoreError> {
-        sqlx::query(
+        limit: usize,
+    ) -> Result<Vec<ShipmentRecord>, StoreError> {
+        sqlx::query(&format!(
             "SELECT event_id, from_org, to_org, lot, kg, shipped_at FROM shipments \
-             WHERE to_org = $1 AND lot = $2 AND received_event_id IS NULL ORDER BY shipped_at LIMIT 1",
-        )
+             WHERE to_org = $1 AND lot = $2 AND received_event_id IS NULL ORDER BY shipped_at, event_id LIMIT {limit}"
+        ))
         .bind(to_org)
         .bind(lot)
-        .fetch_optional(&mut *self.tx)
+        .fetch_all(&mut *self.tx)
         .await
         .map_err(db("reading shipments"))?
-        .as_ref()
+        .iter()
         .map(shipment)
-        .transpose()
+        .collect()
     }
 
     /// Record shipments (multi-row: a capture of many sales writes them at once).
