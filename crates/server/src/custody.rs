@@ -449,7 +449,7 @@ async fn process(
             view.lots.insert(l.lot.clone(), l.clone());
         }
         // 2. What the event moves, lot by lot.
-        let items = items_of(&view, e, rules);
+        let items = items_of(view, e, rules);
         if items.is_empty() {
             // Nothing controlled: keep any lots it registered and move on.
             out.writes.lots.extend(new_lots);
