@@ -468,6 +468,39 @@ async fn precursor_loop(api: &Api) {
         "{r}"
     );
     assert_eq!(r["history"].as_array().map(Vec::len), Some(4), "{r}");
+    // The export-licence risk assessment reads the rating: below 60, a reason of its own.
+    let b64 = |t: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(t)
+    };
+    let party = json!({"name": "Quimica Demo SA de CV", "address": "Av. Industria 10, Monterrey", "country": "MX"});
+    let application = json!({
+        "importer": party, "consignee": party,
+        "substance": "N-phenethyl-4-piperidone", "quantity": "25 kg", "destination": "MX",
+        "point_of_exit": "Shanghai", "point_of_entry": "Manzanillo", "transport_mode": "sea",
+        "planned_dispatch": (api.s.clock.now() + Duration::days(30)).date_naive().to_string(),
+        "contract_reference": "QS-9", "end_use": "synthesis of a licensed analgesic",
+        "documents": [
+            {"kind": "importer_guarantee", "filename": "g.txt", "content_base64": b64("guarantee")},
+            {"kind": "contract", "filename": "c.txt", "content_base64": b64("contract")}
+        ]
+    });
+    let (st, v) = api
+        .call(
+            "POST",
+            "/api/v1/export-applications",
+            "compliance_officer",
+            Some(&application),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let risk_codes: Vec<&str> = v["risk"]["reasons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x["code"].as_str())
+        .collect();
+    assert!(risk_codes.contains(&"CREDIT_RATING"), "{risk_codes:?}");
     // An enterprise sees its own rating and not another's.
     let (st, _) = api
         .call(
