@@ -48,6 +48,9 @@ pub struct Writes {
     dispensed: Vec<(Vec<String>, String, String, DateTime<Utc>)>,
     returned: Vec<(Vec<String>, String)>,
     produced: HashMap<(String, String, i32), f64>,
+    /// Events declared erroneous whose shipments, receipts, dispensings or returns are
+    /// taken back.
+    withdrawn: Vec<String>,
     /// Alerts raised by accepted events.
     pub alerts: Vec<Alert>,
 }
@@ -73,6 +76,9 @@ impl Writes {
         for ((org, sub, year), kg) in &self.produced {
             tx.add_production(org, sub, *year, *kg).await?;
         }
+        for event in &self.withdrawn {
+            tx.withdraw_event_effects(event).await?;
+        }
         for a in &self.alerts {
             tx.insert_alert(a).await?;
         }
@@ -96,6 +102,8 @@ struct View<'t> {
     /// Replaying stored events: lots come from the registry by registering event, no
     /// rule is judged (every stored event was accepted when captured).
     replay: Option<HashMap<String, Vec<LotRecord>>>,
+    /// Taking back what events declared erroneous did (no rule judged, signs reversed).
+    reverse: bool,
     lots: HashMap<String, LotRecord>,
     parties: HashMap<String, PartyRecord>,
     provinces: HashMap<String, String>,
@@ -349,6 +357,7 @@ pub async fn apply(
     let mut view = View {
         tx: Some(tx),
         replay: None,
+        reverse: false,
         lots: lots.into_iter().map(|l| (l.lot.clone(), l)).collect(),
         parties: HashMap::new(),
         provinces: HashMap::new(),
@@ -388,6 +397,8 @@ async fn process(
                 new_lots = by_event.remove(e.id()).unwrap_or_default();
                 Ok(None)
             }
+            // A lot stays registered when its first event is declared erroneous.
+            None if view.reverse => Ok(None),
             None => ilmd_of(e, rules, prefixes),
         };
         match ilmd {
@@ -540,7 +551,7 @@ async fn process(
                     .map(|(l, _, _)| (l.list_id.as_str(), l.category.as_str())),
             );
             classes_of.push(class.clone());
-            if view.replay.is_some() {
+            if view.replay.is_some() || view.reverse {
                 continue;
             }
             let m = match (movement, it.role) {
@@ -675,7 +686,11 @@ async fn process(
                     _,
                 ) => -1.0,
                 _ => 0.0,
-            };
+            } * if view.reverse { -1.0 } else { 1.0 };
+            if view.reverse && movement == Movement::PhysicalInventory {
+                // A count cannot be taken back: the corrective count sets the book.
+                continue;
+            }
             let mut row = view.balance(&place, &it.lot.substance_id).await?;
             let book = row.kg;
             if movement == Movement::PhysicalInventory {
@@ -721,6 +736,16 @@ async fn process(
             view.balances.insert(place.clone(), row.clone());
             out.writes.inventory.insert(place, row);
             // Shipments, receipts, packs, production.
+            if view.reverse {
+                if class.is_some()
+                    && it.role != Role::Input
+                    && matches!(movement, Movement::Production | Movement::Transformation)
+                {
+                    let key = (actor.to_string(), it.lot.substance_id.clone(), year);
+                    *out.writes.produced.entry(key).or_insert(0.0) -= kg * it.lot.base_ratio;
+                }
+                continue;
+            }
             match movement {
                 Movement::Sale | Movement::Dispatch => {
                     if let Some(to) = &to_org {
@@ -820,7 +845,9 @@ async fn process(
                 _ => {}
             }
         }
-        if movement == Movement::PackageReturn {
+        if view.reverse {
+            out.writes.withdrawn.push(e.id().to_string());
+        } else if movement == Movement::PackageReturn {
             let epcs: Vec<String> = items.iter().flat_map(|i| i.epcs.iter().cloned()).collect();
             for list in view.outstanding.values_mut() {
                 list.retain(|x| !epcs.contains(x));
@@ -829,6 +856,59 @@ async fn process(
         }
     }
     Ok(Ok(()))
+}
+
+/// Takes back what an event now declared erroneous did to the book (`stored_id`: the
+/// stored event's id): balances restored, its shipments no longer awaited, the
+/// shipments it received open again, its packs neither dispensed nor returned, its
+/// production off the year's total. A physical count is not taken back (the corrective
+/// count sets the book).
+pub async fn withdraw(
+    s: &AppState,
+    tx: &mut WriteTx,
+    actor: &str,
+    event: &Event,
+    stored_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Writes, Problem> {
+    let mut e = event.clone();
+    e.given_id = Some(stored_id.to_string());
+    e.error_declaration = None;
+    let mut classes: Vec<String> = e
+        .quantities
+        .iter()
+        .flat_map(|q| [q.epc_class.clone(), key_of(&q.epc_class).to_string()])
+        .chain(e.epcs.iter().map(|(_, x)| key_of(x).to_string()))
+        .collect();
+    classes.sort();
+    classes.dedup();
+    let glns: Vec<String> = e
+        .sources
+        .iter()
+        .chain(&e.destinations)
+        .map(|r| r.id.clone())
+        .collect();
+    let lots = tx.lots(&classes).await?;
+    let parties = tx.parties_for(&glns, &[actor.to_string()]).await?;
+    let mut view = View {
+        tx: Some(tx),
+        replay: None,
+        reverse: true,
+        lots: lots.into_iter().map(|l| (l.lot.clone(), l)).collect(),
+        parties: HashMap::new(),
+        provinces: HashMap::new(),
+        licences: HashMap::new(),
+        balances: HashMap::new(),
+        production: HashMap::new(),
+        outstanding: HashMap::new(),
+        claimed: HashSet::new(),
+        shipped: HashMap::new(),
+    };
+    view.add_parties(parties);
+    let mut out = Tracked::default();
+    // With no ILMD read and no rule judged, nothing here can refuse the event.
+    let _ = process(s, &mut view, actor, &[&e], &[], now, &mut out).await?;
+    Ok(out.writes)
 }
 
 /// The book rebuilt from the ledger: every stored event replayed in order through the
@@ -843,6 +923,7 @@ pub async fn recompute(s: &AppState) -> Result<(u64, Vec<InventoryRow>), Problem
     let mut view = View {
         tx: None,
         replay: Some(by_event),
+        reverse: false,
         lots: HashMap::new(),
         parties: HashMap::new(),
         provinces: HashMap::new(),
@@ -867,14 +948,19 @@ pub async fn recompute(s: &AppState) -> Result<(u64, Vec<InventoryRow>), Problem
             break;
         };
         after = last.seq;
-        for run in page.chunk_by(|a, b| a.owner_org == b.owner_org) {
+        // Events declared erroneous did not happen as stated: they are not replayed.
+        let live: Vec<&store::EventRecord> = page
+            .iter()
+            .filter(|r| r.body.get("errorDeclaration").is_none())
+            .collect();
+        read += (page.len() - live.len()) as u64;
+        for run in live.chunk_by(|a, b| a.owner_org == b.owner_org) {
             let bodies: Vec<Value> = run
                 .iter()
                 .map(|r| {
                     let mut b = r.body.clone();
                     if let Some(o) = b.as_object_mut() {
                         o.remove("recordTime");
-                        o.remove("errorDeclaration");
                     }
                     b
                 })

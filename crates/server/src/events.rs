@@ -283,6 +283,11 @@ pub async fn capture(
                 .declare_event_error(stored_id, d.declaration_time, &d.raw)
                 .await?
             {
+                // The book no longer counts what the erroneous event did.
+                crate::custody::withdraw(&s, &mut tx, &p.org, e, stored_id, now)
+                    .await?
+                    .write(&mut tx, now)
+                    .await?;
                 declared.push(stored_id.clone());
             }
         }

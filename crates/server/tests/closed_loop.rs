@@ -448,6 +448,28 @@ async fn precursor_loop(api: &Api) {
         .await;
     assert_eq!(st, StatusCode::ACCEPTED, "{v}");
     assert_eq!(api.balance("cn-exporter", "/10/NPP-2026-001").await, 160.0);
+    // A sale declared erroneous afterwards: the event stays, the book takes it back.
+    let mistaken = sale(2, 10.0, 0, true);
+    let (st, v) = api.capture("compliance_officer", mistaken.clone()).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(api.balance("cn-exporter", "/10/NPP-2026-001").await, 150.0);
+    let mut declared = mistaken;
+    declared["errorDeclaration"] =
+        json!({"declarationTime": api.hours_ago(0), "reason": "incorrect_data"});
+    let (st, v) = api.capture("compliance_officer", declared).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(api.balance("cn-exporter", "/10/NPP-2026-001").await, 160.0);
+    let (_, v) = api
+        .call("GET", "/api/v1/deadlines", "compliance_officer", None)
+        .await;
+    assert!(
+        !v["receipts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|r| r["shipment"]["kg"] == 10.0),
+        "the withdrawn shipment is no longer awaited: {v}"
+    );
     // The credit rating moved: two refused attempts, one gap, one discrepancy.
     let r = api.credit("cn-exporter").await;
     assert_eq!(r["score"], 50, "{r}");
@@ -852,7 +874,7 @@ async fn scenario(url: &str) {
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["differences"].as_array().map(Vec::len), Some(0), "{v}");
-    assert_eq!(v["events_read"], 18, "every stored event: {v}");
+    assert_eq!(v["events_read"], 19, "every stored event: {v}");
     assert!(v["places"].as_u64().unwrap_or(0) >= 8, "{v}");
     // ...and a book edited behind FentGuard's back is caught.
     let mut tx = api.s.store.write().await.expect("tx");

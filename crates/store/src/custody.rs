@@ -545,6 +545,27 @@ impl WriteTx {
         Ok(done == 1)
     }
 
+    /// Take back the bookkeeping of an event declared erroneous: its shipments are no
+    /// longer awaited, shipments it received are open again, packs it dispensed are no
+    /// longer out, packs it took back are out again.
+    pub async fn withdraw_event_effects(&mut self, event_id: &str) -> Result<(), StoreError> {
+        let multi = format!("{event_id}#%");
+        for (sql, what) in [
+            ("UPDATE shipments SET received_event_id = 'withdrawn', gap_alerted = 1 WHERE (event_id = $1 OR event_id LIKE $2) AND received_event_id IS NULL", "withdrawing shipments"),
+            ("UPDATE shipments SET received_event_id = NULL, received_kg = NULL WHERE received_event_id = $1 AND $2 <> ''", "reopening shipments"),
+            ("DELETE FROM medicine_packages WHERE dispensed_event = $1 AND $2 <> ''", "withdrawing a dispensing"),
+            ("UPDATE medicine_packages SET returned_event = NULL WHERE returned_event = $1 AND $2 <> ''", "withdrawing a return"),
+        ] {
+            sqlx::query(sql)
+                .bind(event_id)
+                .bind(&multi)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db(what))?;
+        }
+        Ok(())
+    }
+
     /// Packs dispensed to a patient and not returned.
     pub async fn outstanding_packages(&mut self, patient: &str) -> Result<Vec<String>, StoreError> {
         sqlx::query(
