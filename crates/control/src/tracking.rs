@@ -45,6 +45,8 @@ pub enum Movement {
     Transformation,
     /// Sent abroad under an export permit named on the event.
     Export,
+    /// Received from abroad under an import permit named on the event.
+    Import,
 }
 
 /// What a rule requires.
@@ -133,6 +135,10 @@ pub struct TrackingRules {
     /// one is an export).
     #[serde(default)]
     pub export_permit_type: String,
+    /// Business transaction type that names an import permit (a receipt naming one is an
+    /// import).
+    #[serde(default)]
+    pub import_permit_type: String,
     /// Difference between book and count (kg) below which no discrepancy is raised.
     #[serde(default)]
     pub count_tolerance_kg: f64,
@@ -623,7 +629,7 @@ impl Inventory {
     /// (see [`Inventory::count`]); observation and transport change nothing here.
     pub fn apply(&mut self, movement: Movement, place: &Place, kg: f64) {
         let sign = match movement {
-            Movement::Production | Movement::Receipt => 1.0,
+            Movement::Production | Movement::Receipt | Movement::Import => 1.0,
             Movement::Dispatch
             | Movement::Sale
             | Movement::Dispensing

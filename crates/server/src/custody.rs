@@ -108,6 +108,7 @@ struct View<'t> {
     parties: HashMap<String, PartyRecord>,
     provinces: HashMap<String, String>,
     licences: HashMap<String, Vec<EnterpriseLicence>>,
+    countries: HashMap<String, String>,
     balances: HashMap<(String, String, String), InventoryRow>,
     production: HashMap<(String, String, i32), (Option<f64>, f64)>,
     outstanding: HashMap<String, Vec<String>>,
@@ -125,13 +126,19 @@ impl View<'_> {
         if let Some(l) = self.licences.get(org) {
             return Ok(l.clone());
         }
-        let l = s
-            .organisation_with_licences(org)
-            .await?
-            .map(|(_, l)| l)
-            .unwrap_or_default();
+        let found = s.organisation_with_licences(org).await?;
+        let (country, l) = found.map(|(o, l)| (o.country, l)).unwrap_or_default();
+        self.countries.insert(org.to_string(), country);
         self.licences.insert(org.to_string(), l.clone());
         Ok(l)
+    }
+
+    /// The country of a registered organisation (empty when unknown).
+    async fn country(&mut self, s: &AppState, org: &str) -> Result<String, Problem> {
+        if !self.countries.contains_key(org) {
+            self.licences(s, org).await?;
+        }
+        Ok(self.countries.get(org).cloned().unwrap_or_default())
     }
 
     async fn balance(
@@ -362,6 +369,7 @@ pub async fn apply(
         parties: HashMap::new(),
         provinces: HashMap::new(),
         licences: HashMap::new(),
+        countries: HashMap::new(),
         balances: HashMap::new(),
         production: HashMap::new(),
         outstanding: HashMap::new(),
@@ -498,12 +506,32 @@ async fn process(
             .filter(|b| b.kind.as_deref() == Some(rules.export_permit_type.as_str()))
             .map(|b| b.id.as_str())
             .collect();
+        // From abroad: an import permit is named, or the owning party it comes from is
+        // registered to an organisation of another country.
+        let seller_org = e
+            .sources
+            .iter()
+            .find(|x| x.kind.as_deref() == Some(OWNING_PARTY))
+            .and_then(|x| view.org_of(&x.id))
+            .map(|p| p.org.clone());
+        let from_abroad = match &seller_org {
+            Some(o) => {
+                let c = view.country(s, o).await?;
+                !c.is_empty() && c != rules.jurisdiction
+            }
+            None => false,
+        };
+        let imported = from_abroad
+            || e.biz_transactions
+                .iter()
+                .any(|b| b.kind.as_deref() == Some(rules.import_permit_type.as_str()));
         let movement = match e.kind {
             EventType::TransformationEvent => Movement::Transformation,
             _ => match rules.movement(&word, changes_owner) {
                 Some(Movement::Sale | Movement::Dispatch) if !export_permits.is_empty() => {
                     Movement::Export
                 }
+                Some(Movement::Receipt) if imported => Movement::Import,
                 Some(m) => m,
                 None => Movement::Observation,
             },
@@ -675,7 +703,7 @@ async fn process(
             let sign = match (movement, it.role) {
                 (Movement::Transformation, Role::Input) => -1.0,
                 (Movement::Transformation, _) => 1.0,
-                (Movement::Production | Movement::Receipt, _) => 1.0,
+                (Movement::Production | Movement::Receipt | Movement::Import, _) => 1.0,
                 (
                     Movement::Dispatch
                     | Movement::Sale
@@ -898,6 +926,7 @@ pub async fn withdraw(
         parties: HashMap::new(),
         provinces: HashMap::new(),
         licences: HashMap::new(),
+        countries: HashMap::new(),
         balances: HashMap::new(),
         production: HashMap::new(),
         outstanding: HashMap::new(),
@@ -928,6 +957,7 @@ pub async fn recompute(s: &AppState) -> Result<(u64, Vec<InventoryRow>), Problem
         parties: HashMap::new(),
         provinces: HashMap::new(),
         licences: HashMap::new(),
+        countries: HashMap::new(),
         balances: HashMap::new(),
         production: HashMap::new(),
         outstanding: HashMap::new(),

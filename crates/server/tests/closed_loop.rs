@@ -470,6 +470,57 @@ async fn precursor_loop(api: &Api) {
             .any(|r| r["shipment"]["kg"] == 10.0),
         "the withdrawn shipment is no longer awaited: {v}"
     );
+    // Import: a Mexican supplier registered by the administrator; a receipt from it is an
+    // import and needs an import permit named on the event.
+    let (st, v) = api
+        .call(
+            "POST",
+            "/api/v1/organisations",
+            "administrator",
+            Some(&json!({
+            "id": "mx-supplier", "name": "Proveedora Demo SA", "country": "MX",
+            "address": "Monterrey", "kind": "enterprise", "activities": ["producer", "exporter"]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, v) = api
+        .call(
+            "PUT",
+            "/api/v1/parties/urn:epc:id:pgln:7501234.00009",
+            "administrator",
+            Some(&json!({"organisation": "mx-supplier"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let import = |permit: bool| {
+        let mut e = merge(
+            object(
+                &api.hours_ago(0),
+                "receiving",
+                "ADD",
+                &site(2),
+                json!({
+                "quantityList": kg("urn:epc:class:lgtin:7501234.012349.MX-1", 5.0),
+                "ilmd": {"fg:substance": "N-phenethyl-4-piperidone"}}),
+            ),
+            json!({"sourceList": [{"type": "owning_party", "source": "urn:epc:id:pgln:7501234.00009"}],
+                   "destinationList": [{"type": "owning_party", "destination": pgln(2)}]}),
+        );
+        if permit {
+            e["bizTransactionList"] = json!([{"type": "https://ns.fentguard.org/btt/import_permit", "bizTransaction": "urn:fentguard:import-permit:IM-1"}]);
+        }
+        e
+    };
+    let (st, v) = api.capture("buyer_officer", import(false)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(rules_of(&v), ["CN-IMPORT-PERMIT"], "{v}");
+    let (st, v) = api.capture("buyer_officer", import(true)).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    assert!(
+        v["alerts"].as_array().is_some_and(Vec::is_empty),
+        "an import is no unreported sale: {v}"
+    );
+    assert_eq!(api.balance("cn-buyer", "MX-1").await, 5.0);
     // The credit rating moved: two refused attempts, one gap, one discrepancy.
     let r = api.credit("cn-exporter").await;
     assert_eq!(r["score"], 50, "{r}");
@@ -874,7 +925,7 @@ async fn scenario(url: &str) {
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["differences"].as_array().map(Vec::len), Some(0), "{v}");
-    assert_eq!(v["events_read"], 19, "every stored event: {v}");
+    assert_eq!(v["events_read"], 20, "every stored event: {v}");
     assert!(v["places"].as_u64().unwrap_or(0) >= 8, "{v}");
     // ...and a book edited behind FentGuard's back is caught.
     let mut tx = api.s.store.write().await.expect("tx");
