@@ -36,6 +36,7 @@ fn scope(p: &Principal, asked: Option<&str>) -> Option<String> {
 
 /// Filters of the inventory list.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InventoryQuery {
     /// Holding enterprise (authorities; an enterprise always sees its own).
     pub holder: Option<String>,
@@ -168,6 +169,7 @@ pub struct Deadlines {
 
 /// Filter of the deadline list.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EnterpriseQuery {
     /// Enterprise id (authorities; an enterprise always sees its own).
     pub enterprise: Option<String>,
@@ -251,6 +253,7 @@ async fn deadlines_as_of(
 
 /// Filters of the alert list.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AlertQuery {
     /// Enterprise (authorities; an enterprise always sees its own).
     pub enterprise: Option<String>,
