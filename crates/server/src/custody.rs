@@ -117,7 +117,62 @@ struct View<'t> {
     shipped: HashMap<(String, String), Vec<ShipmentRecord>>,
 }
 
-impl View<'_> {
+impl<'t> View<'t> {
+    fn empty(
+        tx: Option<&'t mut WriteTx>,
+        replay: Option<HashMap<String, Vec<LotRecord>>>,
+        reverse: bool,
+    ) -> View<'t> {
+        View {
+            tx,
+            replay,
+            reverse,
+            lots: HashMap::new(),
+            parties: HashMap::new(),
+            provinces: HashMap::new(),
+            licences: HashMap::new(),
+            countries: HashMap::new(),
+            balances: HashMap::new(),
+            production: HashMap::new(),
+            outstanding: HashMap::new(),
+            claimed: HashSet::new(),
+            shipped: HashMap::new(),
+        }
+    }
+
+    /// A view for the events of one capture: the lots and parties they name (and the
+    /// actor's own registrations) read through `tx` in one round trip each.
+    async fn for_events(
+        tx: &'t mut WriteTx,
+        actor: &str,
+        events: &[&Event],
+        reverse: bool,
+    ) -> Result<View<'t>, Problem> {
+        let mut classes: HashSet<String> = HashSet::new();
+        let mut glns: HashSet<String> = HashSet::new();
+        for e in events {
+            for q in &e.quantities {
+                classes.insert(q.epc_class.clone());
+                classes.insert(key_of(&q.epc_class).to_string());
+            }
+            for (_, epc) in &e.epcs {
+                classes.insert(key_of(epc).to_string());
+            }
+            for r in e.sources.iter().chain(&e.destinations) {
+                glns.insert(r.id.clone());
+            }
+            glns.extend(e.biz_location.iter().cloned());
+        }
+        let classes: Vec<String> = classes.into_iter().collect();
+        let glns: Vec<String> = glns.into_iter().collect();
+        let lots = tx.lots(&classes).await?;
+        let parties = tx.parties_for(&glns, &[actor.to_string()]).await?;
+        let mut view = View::empty(Some(tx), None, reverse);
+        view.lots = lots.into_iter().map(|l| (l.lot.clone(), l)).collect();
+        view.add_parties(parties);
+        Ok(view)
+    }
+
     async fn licences(
         &mut self,
         s: &AppState,
@@ -341,42 +396,7 @@ pub async fn apply(
     prefixes: &[String],
     now: DateTime<Utc>,
 ) -> Result<Result<Tracked, IlmdError>, Problem> {
-    // Identifiers to look up in one round trip each.
-    let mut classes: HashSet<String> = HashSet::new();
-    let mut glns: HashSet<String> = HashSet::new();
-    for e in events {
-        for q in &e.quantities {
-            classes.insert(q.epc_class.clone());
-            classes.insert(key_of(&q.epc_class).to_string());
-        }
-        for (_, epc) in &e.epcs {
-            classes.insert(key_of(epc).to_string());
-        }
-        for r in e.sources.iter().chain(&e.destinations) {
-            glns.insert(r.id.clone());
-        }
-        glns.extend(e.biz_location.iter().cloned());
-    }
-    let classes: Vec<String> = classes.into_iter().collect();
-    let glns: Vec<String> = glns.into_iter().collect();
-    let lots = tx.lots(&classes).await?;
-    let parties = tx.parties_for(&glns, &[actor.to_string()]).await?;
-    let mut view = View {
-        tx: Some(tx),
-        replay: None,
-        reverse: false,
-        lots: lots.into_iter().map(|l| (l.lot.clone(), l)).collect(),
-        parties: HashMap::new(),
-        provinces: HashMap::new(),
-        licences: HashMap::new(),
-        countries: HashMap::new(),
-        balances: HashMap::new(),
-        production: HashMap::new(),
-        outstanding: HashMap::new(),
-        claimed: HashSet::new(),
-        shipped: HashMap::new(),
-    };
-    view.add_parties(parties);
+    let mut view = View::for_events(tx, actor, events, false).await?;
     let mut out = Tracked::default();
     match process(s, &mut view, actor, events, prefixes, now, &mut out).await? {
         Ok(()) => Ok(Ok(out)),
@@ -902,38 +922,7 @@ pub async fn withdraw(
     let mut e = event.clone();
     e.given_id = Some(stored_id.to_string());
     e.error_declaration = None;
-    let mut classes: Vec<String> = e
-        .quantities
-        .iter()
-        .flat_map(|q| [q.epc_class.clone(), key_of(&q.epc_class).to_string()])
-        .chain(e.epcs.iter().map(|(_, x)| key_of(x).to_string()))
-        .collect();
-    classes.sort();
-    classes.dedup();
-    let glns: Vec<String> = e
-        .sources
-        .iter()
-        .chain(&e.destinations)
-        .map(|r| r.id.clone())
-        .collect();
-    let lots = tx.lots(&classes).await?;
-    let parties = tx.parties_for(&glns, &[actor.to_string()]).await?;
-    let mut view = View {
-        tx: Some(tx),
-        replay: None,
-        reverse: true,
-        lots: lots.into_iter().map(|l| (l.lot.clone(), l)).collect(),
-        parties: HashMap::new(),
-        provinces: HashMap::new(),
-        licences: HashMap::new(),
-        countries: HashMap::new(),
-        balances: HashMap::new(),
-        production: HashMap::new(),
-        outstanding: HashMap::new(),
-        claimed: HashSet::new(),
-        shipped: HashMap::new(),
-    };
-    view.add_parties(parties);
+    let mut view = View::for_events(tx, actor, &[&e], true).await?;
     let mut out = Tracked::default();
     // With no ILMD read and no rule judged, nothing here can refuse the event.
     let _ = process(s, &mut view, actor, &[&e], &[], now, &mut out).await?;
@@ -949,21 +938,7 @@ pub async fn recompute(s: &AppState) -> Result<(u64, Vec<InventoryRow>), Problem
     for l in s.store.all_lots().await? {
         by_event.entry(l.event_id.clone()).or_default().push(l);
     }
-    let mut view = View {
-        tx: None,
-        replay: Some(by_event),
-        reverse: false,
-        lots: HashMap::new(),
-        parties: HashMap::new(),
-        provinces: HashMap::new(),
-        licences: HashMap::new(),
-        countries: HashMap::new(),
-        balances: HashMap::new(),
-        production: HashMap::new(),
-        outstanding: HashMap::new(),
-        claimed: HashSet::new(),
-        shipped: HashMap::new(),
-    };
+    let mut view = View::empty(None, Some(by_event), false);
     view.add_parties(s.store.parties().await?);
     let mut out = Tracked::default();
     let mut after = 0;
