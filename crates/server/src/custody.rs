@@ -960,6 +960,9 @@ pub async fn recompute(s: &AppState) -> Result<(u64, Vec<InventoryRow>), Problem
             .collect();
         read += (page.len() - live.len()) as u64;
         for run in live.chunk_by(|a, b| a.owner_org == b.owner_org) {
+            let Some(owner) = run.first().map(|r| r.owner_org.as_str()) else {
+                continue;
+            };
             let bodies: Vec<Value> = run
                 .iter()
                 .map(|r| {
@@ -980,7 +983,7 @@ pub async fn recompute(s: &AppState) -> Result<(u64, Vec<InventoryRow>), Problem
                 )
             })?;
             let refs: Vec<&Event> = events.iter().collect();
-            if process(s, &mut view, &run[0].owner_org, &refs, &[], now, &mut out)
+            if process(s, &mut view, owner, &refs, &[], now, &mut out)
                 .await?
                 .is_err()
             {
