@@ -35,4 +35,4 @@ pub use jurisdiction::WorkflowRules;
 pub use notification::{NotificationState, PreExportNotification};
 pub use permit::{Party, Permit, PermitStatus, SignedPermit};
 pub use risk::{RiskAssessment, RiskFactors, RiskModel};
-pub use tracking::{Breach, Deadline, EventFacts, Inventory, Movement, TrackingRules};
+pub use tracking::{Breach, Deadline, EventFacts, Movement, TrackingRules};

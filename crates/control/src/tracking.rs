@@ -2,7 +2,7 @@
 //! every event, as data per jurisdiction (`data/tracking/CN.json`): which business step
 //! is production, sale, transport, receipt, dispensing, destruction or a physical count;
 //! which licence the actor or the buyer must hold, which permit the event must name, and
-//! how soon it must be reported. Also the running inventory a ledger of movements gives.
+//! how soon it must be reported. Also what each movement does to the holder's book.
 //!
 //! Plain types: the caller (the server) says who the actor and the buyer are, which
 //! licences they hold and which class the substance is in on the day.
@@ -590,45 +590,12 @@ pub struct Breach {
     pub source: String,
 }
 
-/// Where a quantity is: holder, site and lot.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Place {
-    /// Holding organisation.
-    pub holder: String,
-    /// Site (business location).
-    pub site: String,
-    /// Lot (EPC class).
-    pub lot: String,
-}
-
-/// A difference between the book and the shelf.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Discrepancy {
-    /// Where.
-    pub place: Place,
-    /// What the book says (kg).
-    pub book_kg: f64,
-    /// What was counted (kg).
-    pub counted_kg: f64,
-}
-
-/// Running balances per holder, site and lot, in kilograms, from movements.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Inventory {
-    balances: BTreeMap<Place, f64>,
-}
-
-impl Inventory {
-    /// An empty book.
-    pub fn new() -> Inventory {
-        Inventory::default()
-    }
-
-    /// Apply a movement of `kg` at `place`: production and receipt add; dispatch, sale,
-    /// dispensing and destruction take away; a physical count is compared, not applied
-    /// (see [`Inventory::count`]); observation and transport change nothing here.
-    pub fn apply(&mut self, movement: Movement, place: &Place, kg: f64) {
-        let sign = match movement {
+impl Movement {
+    /// What the movement does to the book of the holder that reports it: `1.0` adds,
+    /// `-1.0` takes away, `0.0` leaves it (a physical count is compared with the book, not
+    /// added to it; a transformation's inputs and outputs carry their own signs).
+    pub fn stock_sign(self) -> f64 {
+        match self {
             Movement::Production | Movement::Receipt | Movement::Import => 1.0,
             Movement::Dispatch
             | Movement::Sale
@@ -636,55 +603,19 @@ impl Inventory {
             | Movement::Destruction
             | Movement::RetailSale
             | Movement::Export => -1.0,
-            // A transformation's inputs and outputs are applied by the caller with
-            // their own signs; a returned package is empty.
             Movement::Transport
             | Movement::Observation
             | Movement::PhysicalInventory
             | Movement::PackageReturn
             | Movement::Transformation => 0.0,
-        };
-        if sign != 0.0 {
-            *self.balances.entry(place.clone()).or_insert(0.0) += sign * kg;
         }
     }
+}
 
-    /// The book balance at a place.
-    pub fn balance(&self, place: &Place) -> f64 {
-        self.balances.get(place).copied().unwrap_or(0.0)
-    }
-
-    /// Compare a physical count with the book; a difference beyond `tolerance_kg` is a
-    /// discrepancy. The book then follows the count.
-    pub fn count(
-        &mut self,
-        place: &Place,
-        counted_kg: f64,
-        tolerance_kg: f64,
-    ) -> Option<Discrepancy> {
-        let book = self.balance(place);
-        self.balances.insert(place.clone(), counted_kg);
-        ((book - counted_kg).abs() > tolerance_kg).then(|| Discrepancy {
-            place: place.clone(),
-            book_kg: book,
-            counted_kg,
-        })
-    }
-
-    /// Places whose balance went below zero (more left than ever came in: an unreported
-    /// production or receipt, or a false report).
-    pub fn negative(&self) -> Vec<(Place, f64)> {
-        self.balances
-            .iter()
-            .filter(|(_, kg)| **kg < -1e-9)
-            .map(|(p, kg)| (p.clone(), *kg))
-            .collect()
-    }
-
-    /// All balances.
-    pub fn balances(&self) -> impl Iterator<Item = (&Place, &f64)> {
-        self.balances.iter()
-    }
+/// A physical count against the book: `counted - book` (kg) when the two differ by more
+/// than `tolerance_kg`, else `None`. The book then follows the count.
+pub fn count_difference(book_kg: f64, counted_kg: f64, tolerance_kg: f64) -> Option<f64> {
+    ((counted_kg - book_kg).abs() > tolerance_kg).then_some(counted_kg - book_kg)
 }
 
 #[cfg(test)]
@@ -925,22 +856,25 @@ mod tests {
     }
 
     #[test]
-    fn inventory_follows_movements_and_counts() {
-        let here = Place {
-            holder: "cn-exporter".into(),
-            site: "https://id.gs1.org/414/6901234000011".into(),
-            lot: "https://id.gs1.org/01/06901234123459/10/NPP-1".into(),
-        };
-        let mut inv = Inventory::new();
-        inv.apply(Movement::Production, &here, 25.0);
-        inv.apply(Movement::Sale, &here, 10.0);
-        inv.apply(Movement::Observation, &here, 99.0);
-        assert_eq!(inv.balance(&here), 15.0);
-        let d = inv.count(&here, 14.0, 0.01).expect("a kilogram is missing");
-        assert_eq!((d.book_kg, d.counted_kg), (15.0, 14.0));
-        assert_eq!(inv.balance(&here), 14.0);
-        assert!(inv.count(&here, 14.005, 0.01).is_none());
-        inv.apply(Movement::Sale, &here, 20.0);
-        assert_eq!(inv.negative().len(), 1);
+    fn movements_move_the_book_and_counts_are_compared() {
+        let mut book = 0.0;
+        for (m, kg) in [
+            (Movement::Production, 25.0),
+            (Movement::Sale, 10.0),
+            (Movement::Observation, 99.0),
+        ] {
+            book += m.stock_sign() * kg;
+        }
+        assert_eq!(book, 15.0);
+        assert_eq!(
+            count_difference(book, 14.0, 0.01),
+            Some(-1.0),
+            "a kilogram is missing"
+        );
+        assert_eq!(count_difference(14.0, 14.005, 0.01), None);
+        assert_eq!(Movement::PhysicalInventory.stock_sign(), 0.0);
+        assert_eq!(Movement::Export.stock_sign(), -1.0);
+        assert_eq!(Movement::Import.stock_sign(), 1.0);
+        assert!(14.0 + Movement::Sale.stock_sign() * 20.0 < 0.0);
     }
 }

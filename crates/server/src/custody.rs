@@ -17,7 +17,7 @@ use control::EnterpriseLicence;
 use epcis::vocabulary::Vocabulary;
 use epcis::{Event, EventType, Role};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use store::{key_of, Alert, InventoryRow, LotRecord, PartyRecord, ShipmentRecord, WriteTx};
 
 /// Namespace of FentGuard's EPCIS extensions (ILMD `substance`, `netContent`).
@@ -42,7 +42,8 @@ pub struct Tracked {
 #[derive(Default)]
 pub struct Writes {
     lots: Vec<LotRecord>,
-    inventory: HashMap<(String, String, String), InventoryRow>,
+    /// Ordered, so concurrent writers touch rows in one order.
+    inventory: BTreeMap<(String, String, String), InventoryRow>,
     shipments: Vec<ShipmentRecord>,
     receipts: Vec<(String, String, f64)>,
     dispensed: Vec<(Vec<String>, String, String, DateTime<Utc>)>,
@@ -59,9 +60,7 @@ impl Writes {
     /// Write them.
     pub async fn write(&self, tx: &mut WriteTx, now: DateTime<Utc>) -> Result<(), Problem> {
         tx.insert_lots(&self.lots, now).await?;
-        let mut rows: Vec<&InventoryRow> = self.inventory.values().collect();
-        rows.sort_by(|a, b| (&a.holder, &a.site, &a.lot).cmp(&(&b.holder, &b.site, &b.lot)));
-        let rows: Vec<InventoryRow> = rows.into_iter().cloned().collect();
+        let rows: Vec<InventoryRow> = self.inventory.values().cloned().collect();
         tx.put_inventory(&rows, now).await?;
         tx.insert_shipments(&self.shipments).await?;
         for (shipment, receipt, kg) in &self.receipts {
@@ -723,17 +722,7 @@ async fn process(
             let sign = match (movement, it.role) {
                 (Movement::Transformation, Role::Input) => -1.0,
                 (Movement::Transformation, _) => 1.0,
-                (Movement::Production | Movement::Receipt | Movement::Import, _) => 1.0,
-                (
-                    Movement::Dispatch
-                    | Movement::Sale
-                    | Movement::Dispensing
-                    | Movement::Destruction
-                    | Movement::RetailSale
-                    | Movement::Export,
-                    _,
-                ) => -1.0,
-                _ => 0.0,
+                (m, _) => m.stock_sign(),
             } * if view.reverse { -1.0 } else { 1.0 };
             if view.reverse && movement == Movement::PhysicalInventory {
                 // A count cannot be taken back: the corrective count sets the book.
@@ -743,7 +732,9 @@ async fn process(
             let book = row.kg;
             if movement == Movement::PhysicalInventory {
                 if let Some(counted) = it.kg {
-                    if (counted - book).abs() > rules.count_tolerance_kg {
+                    if let Some(diff) =
+                        control::tracking::count_difference(book, counted, rules.count_tolerance_kg)
+                    {
                         out.writes.alerts.push(alert(
                             "inventory_discrepancy",
                             actor,
@@ -752,7 +743,7 @@ async fn process(
                                 "physical count of {} at {}: {counted:.3} kg counted, {book:.3} kg on the book ({:+.3} kg)",
                                 it.lot.substance_name,
                                 if site.is_empty() { "an unnamed site" } else { &site },
-                                counted - book
+                                diff
                             ),
                             None,
                         )?);

@@ -195,20 +195,12 @@ pub async fn capture(
             _ => None,
         })
         .collect();
-    let breaches_json = |index: usize| -> Value {
-        tracked
-            .blocked
-            .get(&index)
-            .or_else(|| tracked.flagged.get(&index))
-            .map(|b| json!(b))
-            .unwrap_or(Value::Null)
-    };
     let error_list: Vec<Value> = refused
         .iter()
         .map(|(e, st, why)| {
             let mut v = json!({"eventIndex": e.index, "eventID": e.id(), "status": st.as_u16(), "detail": why});
-            if tracked.blocked.contains_key(&e.index) {
-                v["breaches"] = breaches_json(e.index);
+            if let Some(b) = tracked.blocked.get(&e.index) {
+                v["breaches"] = json!(b);
             }
             v
         })

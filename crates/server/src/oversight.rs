@@ -221,7 +221,11 @@ async fn deadlines_as_of(
     };
     let mut reports = Vec::new();
     for org in &orgs {
-        let licences = s.store.licences_of(org).await?;
+        let licences = s
+            .organisation_with_licences(org)
+            .await?
+            .map(|(_, l)| l)
+            .unwrap_or_default();
         if licences.is_empty() {
             continue;
         }
@@ -317,23 +321,6 @@ pub async fn alert_stream(
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
-/// Alert kinds that count in the credit rating under the same code.
-fn credit_code(kind: &str) -> Option<&str> {
-    Some(kind).filter(|k| {
-        matches!(
-            *k,
-            "rule_breach_blocked"
-                | "rule_breach_flagged"
-                | "inventory_discrepancy"
-                | "negative_balance"
-                | "receipt_gap"
-                | "unreported_sale"
-                | "receipt_difference"
-                | "overdue_report"
-        )
-    })
-}
-
 /// An enterprise's credit rating as of now, from its alerts and refused applications.
 pub async fn rating_of(s: &AppState, enterprise: &str) -> Result<CreditRating, Problem> {
     let now = s.clock.now();
@@ -344,14 +331,13 @@ pub async fn rating_of(s: &AppState, enterprise: &str) -> Result<CreditRating, P
             ..AlertFilter::default()
         })
         .await?;
+    // An alert's kind is its reason code; the model weighs the kinds it knows.
     let mut record: Vec<RecordEntry> = alerts
         .iter()
-        .filter_map(|a| {
-            credit_code(&a.kind).map(|c| RecordEntry {
-                at: a.at,
-                code: c.to_string(),
-                subject: format!("alert/{}", a.id),
-            })
+        .map(|a| RecordEntry {
+            at: a.at,
+            code: a.kind.clone(),
+            subject: format!("alert/{}", a.id),
         })
         .collect();
     record.extend(
