@@ -25,7 +25,9 @@ pub struct Standardised {
     pub had_stereo: bool,
 }
 
-/// Standardise a molecule. Returns `None` for a molecule with no atoms.
+/// Standardise a molecule: its parent is the largest organic fragment. Returns `None`
+/// for a molecule with no atoms. For a verdict, use [`standardise_components`]: a
+/// counter-ion may be larger than the base (pamoate, docusate).
 pub fn standardise(mol: &Molecule) -> Option<Standardised> {
     let comps = mol.components();
     let best = comps.iter().enumerate().max_by(|(ia, a), (ib, b)| {
@@ -36,7 +38,28 @@ pub fn standardise(mol: &Molecule) -> Option<Standardised> {
             .then(ib.cmp(ia))
     })?;
     let (_, keep) = best;
-    let (mut parent, input_atom) = if comps.len() == 1 {
+    Some(standardise_part(mol, keep, comps.len()))
+}
+
+/// Every component of a molecule standardised on its own (neutralised, isotopes and
+/// stereo stripped), in input order, each with its map back to the input's atoms.
+/// `removed_components` counts the other components of the input. Empty for a molecule
+/// with no atoms.
+pub fn standardise_components(mol: &Molecule) -> Vec<Standardised> {
+    let comps = mol.components();
+    comps
+        .iter()
+        .map(|c| standardise_part(mol, c, comps.len()))
+        .collect()
+}
+
+/// Whether a component contains carbon (only organic components are judged).
+pub fn is_organic(mol: &Molecule) -> bool {
+    mol.atoms().iter().any(|a| a.element == Element::C)
+}
+
+fn standardise_part(mol: &Molecule, keep: &[AtomIdx], components: usize) -> Standardised {
+    let (mut parent, input_atom) = if components == 1 {
         (mol.clone(), (0..mol.atom_count() as u32).collect())
     } else {
         mol.extract(keep)
@@ -52,14 +75,14 @@ pub fn standardise(mol: &Molecule) -> Option<Standardised> {
     parent.clear_isotopes();
     parent.clear_stereo();
     let (parent, input_atom) = fold_plain_hydrogens(parent, input_atom);
-    Some(Standardised {
+    Standardised {
         parent,
         input_atom,
-        removed_components: comps.len() - 1,
+        removed_components: components.saturating_sub(1),
         neutralised,
         had_isotopes,
         had_stereo,
-    })
+    }
 }
 
 /// Hydrogen atoms left as graph atoms (deuterium before its isotope was stripped) become
@@ -210,6 +233,20 @@ mod tests {
         // isotopes and stereo are dropped
         assert_eq!(std_smiles("[2H]C([2H])([2H])C"), "CC");
         assert_eq!(std_smiles("C[C@H](N)O"), std_smiles("CC(N)O"));
+    }
+
+    #[test]
+    fn every_component_is_standardised() {
+        // fentanyl pamoate: the pamoic acid is larger than the base
+        let m = parse("CCC(=O)N(c1ccccc1)C1CC[NH+](CCc2ccccc2)CC1.CCC(=O)N(c1ccccc1)C1CC[NH+](CCc2ccccc2)CC1.[O-]C(=O)c1cc2ccccc2c(Cc2c(O)c(C([O-])=O)cc3ccccc23)c1O").unwrap();
+        let parts = standardise_components(&m);
+        assert_eq!(parts.len(), 3);
+        let fentanyl = std_smiles("CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1");
+        assert_eq!(canonical_smiles(&parts[0].parent), fentanyl);
+        assert_eq!(canonical_smiles(&parts[1].parent), fentanyl);
+        assert_ne!(canonical_smiles(&standardise(&m).unwrap().parent), fentanyl);
+        assert!(parts.iter().all(|p| p.removed_components == 2));
+        assert_eq!(parts[1].input_atom[0], 25);
     }
 
     #[test]

@@ -174,6 +174,7 @@ pub struct Catalogue {
     by_key: HashMap<String, Vec<usize>>,
     by_cas: HashMap<String, usize>,
     by_name: HashMap<String, usize>,
+    by_inchikey: HashMap<String, usize>,
     /// Formulas of the parents on file: a cheap prefilter before canonicalising.
     formulas: std::collections::HashSet<String>,
 }
@@ -185,6 +186,18 @@ const LISTS_CSV: &str = include_str!("../../../data/catalogue/lists.csv");
 /// Structure key of a molecule: canonical SMILES of its standardised parent.
 pub fn parent_key(mol: &chem::Molecule) -> Option<String> {
     chem::standardise::standardise(mol).map(|s| smiles::canonical_smiles(&s.parent))
+}
+
+/// The structure key and the Hill formula of the standardised parent: the formula set
+/// is the screening prefilter, so every structure on file must be in it.
+fn parent_key_and_formula(mol: &chem::Molecule) -> (Option<String>, Option<String>) {
+    match chem::standardise::standardise(mol) {
+        Some(s) => (
+            Some(smiles::canonical_smiles(&s.parent)),
+            Some(chem::formula::formula(&s.parent)),
+        ),
+        None => (None, None),
+    }
 }
 
 impl Catalogue {
@@ -217,12 +230,13 @@ impl Catalogue {
                         .map_err(|e| err(e.to_string()))?,
                 )
             };
-            let (smiles_opt, key) = if row.smiles.trim().is_empty() {
-                (None, None)
+            let (smiles_opt, key, formula) = if row.smiles.trim().is_empty() {
+                (None, None, None)
             } else {
                 let mol = smiles::parse(row.smiles.trim())
                     .map_err(|e| err(format!("SMILES of {}: {e}", row.name)))?;
-                (Some(row.smiles.trim().to_string()), parent_key(&mol))
+                let (key, formula) = parent_key_and_formula(&mol);
+                (Some(row.smiles.trim().to_string()), key, formula)
             };
             let idx = cat.substances.len();
             let synonyms: Vec<String> = row
@@ -242,6 +256,13 @@ impl Catalogue {
             if let Some(k) = &key {
                 cat.by_key.entry(k.clone()).or_default().push(idx);
             }
+            if let Some(f) = &formula {
+                cat.formulas.insert(f.clone());
+            }
+            let inchikey = Some(row.inchikey.trim().to_string()).filter(|k| !k.is_empty());
+            if let Some(k) = &inchikey {
+                cat.by_inchikey.entry(k.clone()).or_insert(idx);
+            }
             cat.substances.push(Substance {
                 id: row.id,
                 name: row.name,
@@ -249,7 +270,7 @@ impl Catalogue {
                 cas,
                 smiles: smiles_opt,
                 parent_key: key,
-                inchikey: Some(row.inchikey.trim().to_string()).filter(|k| !k.is_empty()),
+                inchikey,
                 unconfirmed: row.unconfirmed,
                 source: row.source,
             });
@@ -354,6 +375,11 @@ impl Catalogue {
     /// The substance with this CAS number.
     pub fn by_cas(&self, cas: &CasNumber) -> Option<&Substance> {
         self.by_cas.get(cas.as_str()).map(|&i| &self.substances[i])
+    }
+
+    /// The substance whose recorded standard InChIKey this is.
+    pub fn by_inchikey(&self, key: &str) -> Option<&Substance> {
+        self.by_inchikey.get(key.trim()).map(|&i| &self.substances[i])
     }
 
     /// The substance with this name or synonym.
@@ -607,10 +633,11 @@ impl Catalogue {
             (None, None)
         } else {
             let mol = smiles::parse(c.smiles.trim()).map_err(|e| format!("SMILES: {e}"))?;
-            if let Some(p) = chem::standardise::standardise(&mol) {
-                self.formulas.insert(chem::formula::formula(&p.parent));
+            let (key, formula) = parent_key_and_formula(&mol);
+            if let Some(f) = formula {
+                self.formulas.insert(f);
             }
-            (Some(c.smiles.trim().to_string()), parent_key(&mol))
+            (Some(c.smiles.trim().to_string()), key)
         };
         let idx = self.substances.len();
         let synonyms: Vec<String> = c

@@ -3,7 +3,8 @@
 use crate::cas::CasNumber;
 use crate::catalogue::{Catalogue, CatalogueError, Substance};
 use crate::fentanyl_class::{judge, Definition, Outcome};
-use chem::standardise::standardise;
+use crate::salts::Salts;
+use chem::standardise::{is_organic, standardise_components, Standardised};
 use chem::Molecule;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -13,22 +14,69 @@ use thiserror::Error;
 const DEFINITIONS_JSON: &str =
     include_str!("../../../data/definitions/fentanyl_related_substances.json");
 
-/// What the user asked about, as understood.
+/// How a substance was recognised in the catalogue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchedBy {
+    /// The same standardised structure.
+    Structure,
+    /// Its CAS number.
+    Cas,
+    /// Its name or a synonym.
+    Name,
+    /// Its standard InChIKey.
+    Inchikey,
+}
+
+impl MatchedBy {
+    /// The word used in the output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchedBy::Structure => "structure",
+            MatchedBy::Cas => "cas",
+            MatchedBy::Name => "name",
+            MatchedBy::Inchikey => "inchikey",
+        }
+    }
+}
+
+/// What the user asked about, as [`Classifier::resolve`] understood it. Every command and
+/// endpoint reads its input through that one function.
 #[derive(Clone, Debug)]
 pub enum Query {
-    /// A structure (and an optional name given with it).
+    /// A structure (SMILES or molfile) and an optional name given with it.
     Structure {
         /// The molecule.
         molecule: Box<Molecule>,
-        /// The SMILES as given.
+        /// The structure as given (SMILES, or `molfile`).
         smiles: String,
-        /// A name written after the SMILES.
+        /// A name written after the SMILES (or a molfile's title line).
         name: Option<String>,
     },
-    /// A CAS number.
-    Cas(CasNumber),
-    /// A name or synonym.
-    Name(String),
+    /// A substance on file, found by CAS number, InChIKey, name, or name + salt.
+    Substance {
+        /// Catalogue id.
+        id: String,
+        /// How it was found.
+        matched_by: MatchedBy,
+        /// The salt named after the base name, if any.
+        salt: Option<SaltForm>,
+    },
+    /// A well-formed identifier that is not on file, and from which no structure can be
+    /// had: it cannot be judged (`undetermined`), never "not controlled".
+    NotOnFile {
+        /// What it is ("CAS 79-11-8", "InChIKey ...").
+        what: String,
+    },
+}
+
+/// A salt named after a base name ("fentanyl citrate").
+#[derive(Clone, Debug, PartialEq)]
+pub struct SaltForm {
+    /// The salt's name (`citrate`).
+    pub salt: String,
+    /// kg of free base per kg of the salt.
+    pub base_ratio: f64,
 }
 
 /// Why an input could not be understood.
@@ -41,19 +89,80 @@ pub enum InputError {
     #[error(transparent)]
     Cas(#[from] crate::cas::CasError),
     /// Neither a known name nor valid SMILES.
-    #[error("'{text}' is not a name in the catalogue, and not valid SMILES ({smiles_error})")]
+    #[error("'{text}' is not a name in the catalogue, and not valid SMILES ({smiles_error}){}", did_you_mean_text(.did_you_mean))]
     Unrecognised {
         /// The text.
         text: String,
         /// Why it is not SMILES.
         smiles_error: String,
+        /// The closest names and synonyms on file.
+        did_you_mean: Vec<String>,
     },
-    /// A CAS number or name the catalogue does not know.
-    #[error("{0} is not in the catalogue; give a structure (SMILES) to test it against the generic definitions")]
-    Unknown(String),
-    /// A catalogue entry without a structure.
-    #[error("{0} is in the catalogue but has no structure on file")]
-    NoStructure(String),
+    /// A molfile that cannot be read.
+    #[error("molfile: {0}")]
+    Molfile(String),
+}
+
+impl InputError {
+    /// The closest catalogue names, when the input was not recognised.
+    pub fn did_you_mean(&self) -> &[String] {
+        match self {
+            InputError::Unrecognised { did_you_mean, .. } => did_you_mean,
+            _ => &[],
+        }
+    }
+}
+
+fn did_you_mean_text(names: &[String]) -> String {
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean: {}?", names.join(", "))
+    }
+}
+
+/// The answer for one jurisdiction, from most to least severe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Neither the generic definition nor a list covers it.
+    NotControlled,
+    /// It could not be judged: open text, a salt a listing may not cover, a structure
+    /// not known. Never to be read as "not controlled".
+    Undetermined,
+    /// Covered by the generic definition or a listing.
+    Controlled,
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Status {
+    /// The word used in the output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::NotControlled => "not_controlled",
+            Status::Undetermined => "undetermined",
+            Status::Controlled => "controlled",
+        }
+    }
+}
+
+/// One component of the input (dot-disconnected part), standardised.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ComponentOut {
+    /// Canonical SMILES of the component, neutralised, isotopes and stereo removed.
+    pub smiles: String,
+    /// The input atoms of the component (0-based, in input order).
+    pub atoms: Vec<u32>,
+    /// Whether it was judged (organic components are; inorganic counter-ions and
+    /// solvents beside an organic component are not).
+    pub judged: bool,
+    /// Its status per jurisdiction (CN, US) when judged.
+    pub status: BTreeMap<String, Status>,
 }
 
 /// A generic-definition result in the output.
@@ -62,12 +171,12 @@ pub struct GenericVerdict {
     /// Definition id.
     pub definition: String,
     /// `match`, `no_match` or `ambiguous`.
-    pub result: String,
+    pub result: Outcome,
     /// Condition labels met.
     pub conditions: Vec<String>,
     /// One sentence per finding.
     pub reasons: Vec<String>,
-    /// Named atom sets, as indices of the input's atoms (0-based, in SMILES order).
+    /// Named atom sets, as indices of the input's atoms (0-based, in input order, sorted).
     pub atoms: BTreeMap<String, Vec<u32>>,
     /// Interpretive caveats.
     pub flags: Vec<String>,
@@ -102,8 +211,8 @@ pub struct ListingOut {
     pub list_incomplete: bool,
     /// Destinations, for destination-specific lists.
     pub destinations: Vec<String>,
-    /// How the entry was matched: structure, cas or name.
-    pub matched_by: String,
+    /// How the entry was matched: structure, cas, name or inchikey.
+    pub matched_by: MatchedBy,
     /// The source's wording of dates and qualifiers.
     pub note: String,
 }
@@ -115,13 +224,19 @@ pub struct Verdict {
     pub jurisdiction: String,
     /// Controlled by the generic definition or a listing.
     pub controlled: bool,
-    /// `controlled`, `not_controlled`, or `undetermined` (generic definition ambiguous
-    /// and no listing).
-    pub status: String,
+    /// `controlled`, `not_controlled`, or `undetermined`.
+    pub status: Status,
+    /// The component that carries this verdict (index into `components`), when a
+    /// structure is known.
+    pub component: Option<usize>,
     /// The generic definition's answer (absent when no structure is known).
     pub generic: Option<GenericVerdict>,
     /// Listings in this jurisdiction.
     pub listings: Vec<ListingOut>,
+    /// Why the status is `undetermined`, when it is not the generic definition's open
+    /// text (a listing that may not cover a salt; no structure known).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undetermined_because: Vec<String>,
 }
 
 /// The full answer for one input.
@@ -131,16 +246,34 @@ pub struct Classification {
     pub date: NaiveDate,
     /// Name given or found.
     pub name: Option<String>,
-    /// Canonical SMILES of the standardised parent.
+    /// Canonical SMILES of the component that carries the most severe verdict.
     pub parent_smiles: Option<String>,
-    /// Standard InChIKey of the parent.
+    /// Standard InChIKey of that component.
     pub parent_inchikey: Option<String>,
+    /// The input's components, standardised.
+    pub components: Vec<ComponentOut>,
     /// Verdicts for the requested jurisdictions.
     pub verdicts: Vec<Verdict>,
     /// Listings in jurisdictions without a generic definition here (UN, EU).
     pub other_listings: Vec<OtherListing>,
-    /// Notes on standardisation (salt removed, charges neutralised, isotopes ignored).
+    /// Notes on standardisation (components, charges neutralised, isotopes ignored).
     pub notes: Vec<String>,
+}
+
+impl Classification {
+    /// The most severe status over the jurisdictions answered.
+    pub fn worst(&self) -> Status {
+        self.verdicts
+            .iter()
+            .map(|v| v.status)
+            .max()
+            .unwrap_or(Status::Undetermined)
+    }
+
+    /// The verdict of one jurisdiction.
+    pub fn verdict(&self, jurisdiction: &str) -> Option<&Verdict> {
+        self.verdicts.iter().find(|v| v.jurisdiction == jurisdiction)
+    }
 }
 
 /// A listing outside CN and US.
@@ -151,24 +284,6 @@ pub struct OtherListing {
     /// The listing.
     #[serde(flatten)]
     pub listing: ListingOut,
-}
-
-/// The compact answer of [`Classifier::screen`].
-#[derive(Clone, Debug, Default)]
-pub struct ScreenOutcome {
-    /// (definition id, outcome) for each definition.
-    pub outcomes: Vec<(String, Outcome)>,
-    /// Names of listed substances with the same parent.
-    pub listed: Vec<String>,
-    /// Canonical SMILES of the parent, when it was needed.
-    pub parent_smiles: Option<String>,
-}
-
-impl ScreenOutcome {
-    /// Whether anything was found (a match, an ambiguous reading or a listing).
-    pub fn is_hit(&self) -> bool {
-        !self.listed.is_empty() || self.outcomes.iter().any(|(_, o)| *o != Outcome::NoMatch)
-    }
 }
 
 /// Which verdicts to give.
@@ -182,6 +297,16 @@ pub enum Jurisdictions {
     All,
 }
 
+impl Jurisdictions {
+    fn keeps(self, jurisdiction: &str) -> bool {
+        match self {
+            Jurisdictions::Cn => jurisdiction == "CN",
+            Jurisdictions::Us => jurisdiction == "US",
+            Jurisdictions::All => true,
+        }
+    }
+}
+
 /// Failure to load the classifier's data.
 #[derive(Debug, Error)]
 pub enum LoadError {
@@ -191,6 +316,9 @@ pub enum LoadError {
     /// Definitions data.
     #[error("data/definitions/fentanyl_related_substances.json: {0}")]
     Definitions(String),
+    /// Salt table.
+    #[error("{0}")]
+    Salts(String),
 }
 
 /// The classifier: the named lists plus the generic definitions.
@@ -198,11 +326,33 @@ pub enum LoadError {
 pub struct Classifier {
     catalogue: Catalogue,
     definitions: Vec<Definition>,
+    salts: Salts,
 }
 
 #[derive(Deserialize)]
 struct DefinitionFile {
     definitions: Vec<Definition>,
+}
+
+/// One judged component: the standardised part, its canonical SMILES, its verdicts.
+struct Judged {
+    part: Standardised,
+    smiles: String,
+    verdicts: Vec<Verdict>,
+    other: Vec<OtherListing>,
+}
+
+/// How many suggestions a refusal offers.
+const SUGGESTIONS: usize = 5;
+
+fn looks_like_inchikey(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() == 27
+        && b[14] == b'-'
+        && b[25] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 14 || i == 25 || c.is_ascii_uppercase())
 }
 
 impl Classifier {
@@ -220,12 +370,18 @@ impl Classifier {
         Ok(Classifier {
             catalogue: Catalogue::builtin()?,
             definitions: file.definitions,
+            salts: Salts::builtin().map_err(LoadError::Salts)?,
         })
     }
 
     /// The catalogue.
     pub fn catalogue(&self) -> &Catalogue {
         &self.catalogue
+    }
+
+    /// The salt table.
+    pub fn salts(&self) -> &Salts {
+        &self.salts
     }
 
     /// Apply a CSV of catalogue changes (all or nothing); returns how many.
@@ -238,18 +394,82 @@ impl Classifier {
         &self.definitions
     }
 
-    /// Understand one input line: "SMILES [name]", a CAS number, or a name.
-    pub fn understand(&self, line: &str) -> Result<Query, InputError> {
-        let text = line.trim();
+    /// The one reader of every input: a molfile (text with an `M  END` or a V2000/V3000
+    /// counts line), a CAS number, a standard InChIKey, a name or synonym, a name
+    /// followed by a salt ("fentanyl citrate"), or "SMILES [name]". A well-formed CAS
+    /// number or InChIKey that is not on file is [`Query::NotOnFile`]; text that is
+    /// none of these is refused with the closest names on file.
+    pub fn resolve(&self, input: &str) -> Result<Query, InputError> {
+        let text = input.trim();
         if text.is_empty() {
             return Err(InputError::Empty);
         }
+        if text.contains('\n') {
+            if text.contains("M  END") || text.contains("V2000") || text.contains("V3000") {
+                let molecule = chem::molfile::parse_molfile(input.trim_start_matches('\n'))
+                    .map_err(|e| InputError::Molfile(e.to_string()))?;
+                let title = input.lines().next().map(str::trim).unwrap_or_default();
+                return Ok(Query::Structure {
+                    molecule: Box::new(molecule),
+                    smiles: "molfile".into(),
+                    name: Some(title.to_string()).filter(|t| !t.is_empty()),
+                });
+            }
+            return Err(InputError::Unrecognised {
+                text: text.chars().take(80).collect(),
+                smiles_error: "several lines, but not a molfile (no M  END)".into(),
+                did_you_mean: Vec::new(),
+            });
+        }
         if CasNumber::looks_like(text) {
-            return Ok(Query::Cas(text.parse()?));
+            let cas: CasNumber = text.parse()?;
+            return Ok(match self.catalogue.by_cas(&cas) {
+                Some(s) => Query::Substance {
+                    id: s.id.clone(),
+                    matched_by: MatchedBy::Cas,
+                    salt: None,
+                },
+                None => Query::NotOnFile {
+                    what: format!("CAS {cas}"),
+                },
+            });
+        }
+        if looks_like_inchikey(text) {
+            return Ok(match self.catalogue.by_inchikey(text) {
+                Some(s) => Query::Substance {
+                    id: s.id.clone(),
+                    matched_by: MatchedBy::Inchikey,
+                    salt: None,
+                },
+                None => Query::NotOnFile {
+                    what: format!("InChIKey {text}"),
+                },
+            });
         }
         // A known name wins over an accidental SMILES reading ("NPP" is valid SMILES).
-        if self.catalogue.by_name(text).is_some() {
-            return Ok(Query::Name(text.to_string()));
+        if let Some(s) = self.catalogue.by_name(text) {
+            return Ok(Query::Substance {
+                id: s.id.clone(),
+                matched_by: MatchedBy::Name,
+                salt: None,
+            });
+        }
+        if let Some((base, salt)) = self.salts.split(text) {
+            if let Some(s) = self.catalogue.by_name(base) {
+                let base_mw = s
+                    .smiles
+                    .as_deref()
+                    .and_then(|x| chem::smiles::parse(x).ok())
+                    .map(|m| chem::formula::molecular_weight(&m));
+                return Ok(Query::Substance {
+                    id: s.id.clone(),
+                    matched_by: MatchedBy::Name,
+                    salt: Some(SaltForm {
+                        salt: salt.name.clone(),
+                        base_ratio: base_mw.map_or(1.0, |mw| Salts::base_ratio(salt, mw)),
+                    }),
+                });
+            }
         }
         let (first, rest) = match text.split_once(char::is_whitespace) {
             Some((a, b)) => (a, Some(b.trim().to_string()).filter(|s| !s.is_empty())),
@@ -264,228 +484,435 @@ impl Classifier {
             Err(e) => Err(InputError::Unrecognised {
                 text: text.to_string(),
                 smiles_error: e.to_string(),
+                did_you_mean: self.did_you_mean(text),
             }),
         }
     }
 
-    /// Classify a query as the law stood on `date`.
-    pub fn classify(
+    /// The names and synonyms on file closest to a text (a base name followed by a salt
+    /// is suggested with the salt).
+    pub fn did_you_mean(&self, text: &str) -> Vec<String> {
+        let names = || {
+            self.catalogue.substances().iter().flat_map(|s| {
+                std::iter::once(s.name.as_str()).chain(s.synonyms.iter().map(String::as_str))
+            })
+        };
+        if let Some((base, _)) = self.salts.split(text) {
+            let salt = text.trim()[base.len()..].trim();
+            let found = crate::names::suggest(base, names(), SUGGESTIONS);
+            if !found.is_empty() {
+                return found.into_iter().map(|n| format!("{n} {salt}")).collect();
+            }
+        }
+        crate::names::suggest(text, names(), SUGGESTIONS)
+    }
+
+    /// Resolve and classify one input.
+    pub fn classify_text(
         &self,
-        query: &Query,
+        text: &str,
         which: Jurisdictions,
         date: NaiveDate,
     ) -> Result<Classification, InputError> {
-        match query {
+        let q = self.resolve(text)?;
+        Ok(self.classify(&q, which, date))
+    }
+
+    /// Classify a query as the law stood on `date`.
+    pub fn classify(&self, query: &Query, which: Jurisdictions, date: NaiveDate) -> Classification {
+        let mut c = match query {
             Query::Structure { molecule, name, .. } => {
-                Ok(self.classify_structure(molecule, name.clone(), None, date))
+                self.classify_structure(molecule, name.clone(), None, date)
             }
-            Query::Cas(cas) => {
-                let s = self
-                    .catalogue
-                    .by_cas(cas)
-                    .ok_or_else(|| InputError::Unknown(format!("CAS {cas}")))?;
-                self.classify_substance(s, "cas", date)
-            }
-            Query::Name(n) => {
-                let s = self
-                    .catalogue
-                    .by_name(n)
-                    .ok_or_else(|| InputError::Unknown(format!("'{n}'")))?;
-                self.classify_substance(s, "name", date)
-            }
+            Query::Substance {
+                id,
+                matched_by,
+                salt,
+            } => match self.catalogue.substance(id) {
+                Some(s) => self.classify_substance(s, *matched_by, salt.as_ref(), date),
+                None => self.not_on_file(&format!("substance {id}"), date),
+            },
+            Query::NotOnFile { what } => self.not_on_file(what, date),
+        };
+        c.verdicts.retain(|v| which.keeps(&v.jurisdiction));
+        c
+    }
+
+    /// A well-formed identifier with no structure: `undetermined` everywhere.
+    fn not_on_file(&self, what: &str, date: NaiveDate) -> Classification {
+        let why = format!(
+            "{what} is not on the catalogue; structure unknown: cannot be judged by structure (give its SMILES or molfile)"
+        );
+        Classification {
+            date,
+            name: None,
+            parent_smiles: None,
+            parent_inchikey: None,
+            components: Vec::new(),
+            verdicts: self
+                .jurisdictions()
+                .into_iter()
+                .map(|j| Verdict {
+                    jurisdiction: j,
+                    controlled: false,
+                    status: Status::Undetermined,
+                    component: None,
+                    generic: None,
+                    listings: Vec::new(),
+                    undetermined_because: vec![why.clone()],
+                })
+                .collect(),
+            other_listings: Vec::new(),
+            notes: vec![why],
         }
-        .map(|mut c| {
-            c.verdicts.retain(|v| match which {
-                Jurisdictions::Cn => v.jurisdiction == "CN",
-                Jurisdictions::Us => v.jurisdiction == "US",
-                Jurisdictions::All => true,
-            });
-            c
-        })
+    }
+
+    /// The jurisdictions verdicts are given for: those of the generic definitions.
+    fn jurisdictions(&self) -> Vec<String> {
+        let mut j: Vec<String> = self
+            .definitions
+            .iter()
+            .map(|d| d.jurisdiction.clone())
+            .collect();
+        j.dedup();
+        j
     }
 
     fn classify_substance(
         &self,
         s: &Substance,
-        matched_by: &str,
+        matched_by: MatchedBy,
+        salt: Option<&SaltForm>,
         date: NaiveDate,
-    ) -> Result<Classification, InputError> {
-        match &s.smiles {
-            Some(smi) => {
-                let mol = chem::smiles::parse(smi)
-                    .map_err(|_| InputError::NoStructure(s.name.clone()))?;
-                Ok(
-                    self.classify_structure(
-                        &mol,
-                        Some(s.name.clone()),
-                        Some((s, matched_by)),
-                        date,
-                    ),
-                )
+    ) -> Classification {
+        let name = match salt {
+            Some(x) => format!("{} {}", s.name, x.salt),
+            None => s.name.clone(),
+        };
+        match s.smiles.as_deref().map(chem::smiles::parse) {
+            Some(Ok(mol)) => {
+                let mut c =
+                    self.classify_parts(&mol, Some(name), Some((s, matched_by)), salt.is_some(), date);
+                if let Some(x) = salt {
+                    c.notes.push(format!(
+                        "declared as the {}: judged on the base, {:.4} kg of base per kg",
+                        x.salt, x.base_ratio
+                    ));
+                }
+                c
             }
-            None => {
-                // Listings only.
+            _ => {
+                // Listings only: without a structure the generic definitions cannot be
+                // applied, so what no list names is undetermined.
                 let mut c = Classification {
                     date,
-                    name: Some(s.name.clone()),
+                    name: Some(name),
                     parent_smiles: None,
                     parent_inchikey: None,
+                    components: Vec::new(),
                     verdicts: Vec::new(),
                     other_listings: Vec::new(),
                     notes: vec!["no structure on file: generic definitions not applied".into()],
                 };
-                self.attach_listings(&mut c, &[(s, matched_by)], date, false);
-                Ok(c)
+                let (verdicts, other, notes) =
+                    self.listings_for(&[(s, matched_by)], date, salt.is_some(), Vec::new());
+                c.verdicts = verdicts;
+                c.other_listings = other;
+                c.notes.extend(notes);
+                for j in self.jurisdictions() {
+                    if c.verdict(&j).is_none() {
+                        c.verdicts.push(empty_verdict(j, None));
+                    }
+                }
+                for v in &mut c.verdicts {
+                    if v.status == Status::NotControlled {
+                        v.status = Status::Undetermined;
+                        v.undetermined_because.push(
+                            "no structure on file and no listing: cannot be judged by structure"
+                                .into(),
+                        );
+                    }
+                }
+                c
             }
         }
     }
 
-    /// Bulk screening: the generic outcomes per definition and the names of listed
-    /// substances with the same parent. Canonical SMILES is computed only when the parent's
-    /// formula is on file or a definition does not say `no_match`.
-    pub fn screen(&self, mol: &Molecule, date: NaiveDate) -> ScreenOutcome {
-        let Some(std) = standardise(mol) else {
-            return ScreenOutcome::default();
-        };
-        let outcomes: Vec<(String, Outcome)> = self
-            .definitions
-            .iter()
-            .map(|d| (d.id.clone(), judge(&std.parent, d).outcome))
-            .collect();
-        let formula = chem::formula::formula(&std.parent);
-        let interesting = outcomes.iter().any(|(_, o)| *o != Outcome::NoMatch);
-        let mut listed = Vec::new();
-        let mut parent_smiles = None;
-        if interesting || self.catalogue.has_formula(&formula) {
-            let key = chem::smiles::canonical_smiles(&std.parent);
-            // only substances with a listing in force on the date
-            listed = self
-                .catalogue
-                .by_structure_key(&key)
-                .iter()
-                .filter(|s| !self.catalogue.listings_on(&s.id, date).is_empty())
-                .map(|s| s.name.clone())
-                .collect();
-            parent_smiles = Some(key);
-        }
-        ScreenOutcome {
-            outcomes,
-            listed,
-            parent_smiles,
-        }
+    /// The components judged: every organic component; when there is none, every
+    /// component (so that an inorganic precursor on its own is looked up).
+    fn judged_parts(mol: &Molecule) -> (Vec<Standardised>, Vec<bool>) {
+        let parts = standardise_components(mol);
+        let organic: Vec<bool> = parts.iter().map(|p| is_organic(&p.parent)).collect();
+        let any_organic = organic.iter().any(|&o| o);
+        let judged = organic.iter().map(|&o| o || !any_organic).collect();
+        (parts, judged)
     }
 
-    /// Classify a molecule: standardise, judge each definition, look up listings.
+    /// Bulk screening: the full classification when any jurisdiction answers
+    /// `controlled` or `undetermined`, else `None`. The prefilter skips the full answer
+    /// only where it cannot change it: every judged component's generic outcome is
+    /// `no_match` under every definition and no substance on file has its formula (a
+    /// listing needs the same structure, hence the same formula).
+    pub fn screen(&self, mol: &Molecule, date: NaiveDate) -> Option<Classification> {
+        let (parts, judged) = Self::judged_parts(mol);
+        let candidate = parts.is_empty()
+            || parts.iter().zip(&judged).any(|(p, &j)| {
+                j && (self
+                    .definitions
+                    .iter()
+                    .any(|d| judge(&p.parent, d).outcome != Outcome::NoMatch)
+                    || self
+                        .catalogue
+                        .has_formula(&chem::formula::formula(&p.parent)))
+            });
+        if !candidate {
+            return None;
+        }
+        let c = self.classify_structure(mol, None, None, date);
+        (c.worst() != Status::NotControlled).then_some(c)
+    }
+
+    /// Classify a molecule: judge each component against each definition and look up
+    /// its listings; each jurisdiction's verdict is the most severe over the components.
     pub fn classify_structure(
         &self,
         mol: &Molecule,
         name: Option<String>,
-        known: Option<(&Substance, &str)>,
+        known: Option<(&Substance, MatchedBy)>,
         date: NaiveDate,
     ) -> Classification {
-        let Some(std) = standardise(mol) else {
-            return Classification {
-                date,
-                name,
-                parent_smiles: None,
-                parent_inchikey: None,
-                verdicts: Vec::new(),
-                other_listings: Vec::new(),
-                notes: vec!["empty molecule".into()],
-            };
-        };
-        let mut notes = Vec::new();
-        if std.removed_components > 0 {
-            notes.push(format!(
-                "{} other component(s) removed (salt, solvent); judged on the parent",
-                std.removed_components
-            ));
-        }
-        if !std.neutralised.is_empty() {
-            notes.push("charges neutralised".into());
-        }
-        if std.had_isotopes {
-            notes.push("isotope labels ignored".into());
-        }
-        if std.had_stereo {
-            notes.push("stereo ignored (isomers are covered)".into());
-        }
-        let parent_smiles = chem::smiles::canonical_smiles(&std.parent);
-        let mut verdicts = Vec::new();
-        for def in &self.definitions {
-            let j = judge(&std.parent, def);
-            let atoms = j
-                .atoms
-                .into_iter()
-                .map(|(k, v)| {
-                    (
-                        k,
-                        v.into_iter().map(|a| std.input_atom[a as usize]).collect(),
-                    )
-                })
-                .collect();
-            verdicts.push(Verdict {
-                jurisdiction: def.jurisdiction.clone(),
-                controlled: j.outcome == Outcome::Match,
-                status: String::new(),
-                generic: Some(GenericVerdict {
-                    definition: def.id.clone(),
-                    result: match j.outcome {
-                        Outcome::Match => "match",
-                        Outcome::NoMatch => "no_match",
-                        Outcome::Ambiguous => "ambiguous",
-                    }
-                    .into(),
-                    conditions: j.conditions,
-                    reasons: j.reasons,
-                    atoms,
-                    flags: j.flags,
-                    instrument: def.instrument.clone(),
-                    in_force_from: def.in_force_from.clone(),
-                    in_force: NaiveDate::parse_from_str(&def.in_force_from, "%Y-%m-%d")
-                        .is_ok_and(|d| date >= d),
-                }),
-                listings: Vec::new(),
-            });
-        }
-        let mut c = Classification {
-            date,
-            name,
-            parent_smiles: Some(parent_smiles.clone()),
-            parent_inchikey: chem::inchi::inchikey(&std.parent).ok(),
-            verdicts,
-            other_listings: Vec::new(),
-            notes,
-        };
-        let mut matched: Vec<(&Substance, &str)> = Vec::new();
-        if let Some(k) = known {
-            matched.push(k);
-        }
-        for s in self.catalogue.by_structure_key(&parent_smiles) {
-            if !matched.iter().any(|(m, _)| m.id == s.id) {
-                matched.push((s, "structure"));
-            }
-        }
-        // A salt form: another component was removed or a charge neutralised.
-        let salt_form = std.removed_components > 0 || !std.neutralised.is_empty();
-        self.attach_listings(&mut c, &matched, date, salt_form);
-        c
+        self.classify_parts(mol, name, known, false, date)
     }
 
-    fn attach_listings(
+    fn classify_parts(
         &self,
-        c: &mut Classification,
-        matched: &[(&Substance, &str)],
+        mol: &Molecule,
+        name: Option<String>,
+        known: Option<(&Substance, MatchedBy)>,
+        declared_salt: bool,
+        date: NaiveDate,
+    ) -> Classification {
+        let (parts, judged_flags) = Self::judged_parts(mol);
+        let several = parts.len() > 1;
+        let mut judged: Vec<Option<Judged>> = Vec::with_capacity(parts.len());
+        let mut notes: Vec<String> = Vec::new();
+        for (part, judge_it) in parts.into_iter().zip(judged_flags) {
+            let smiles = chem::smiles::canonical_smiles(&part.parent);
+            if !judge_it {
+                judged.push(None);
+                notes.push(format!(
+                    "{smiles}: inorganic counter-ion or solvent beside an organic component, not judged"
+                ));
+                continue;
+            }
+            let mut matched: Vec<(&Substance, MatchedBy)> = Vec::new();
+            if let Some((s, by)) = known {
+                if s.parent_key.as_deref() == Some(smiles.as_str()) || !several {
+                    matched.push((s, by));
+                }
+            }
+            for s in self.catalogue.by_structure_key(&smiles) {
+                if !matched.iter().any(|(m, _)| m.id == s.id) {
+                    matched.push((s, MatchedBy::Structure));
+                }
+            }
+            let generic: Vec<Verdict> = self
+                .definitions
+                .iter()
+                .map(|def| {
+                    let j = judge(&part.parent, def);
+                    let atoms = j
+                        .atoms
+                        .into_iter()
+                        .map(|(k, v)| {
+                            let mut v: Vec<u32> =
+                                v.into_iter().map(|a| part.input_atom[a as usize]).collect();
+                            v.sort_unstable();
+                            (k, v)
+                        })
+                        .collect();
+                    let mut v = empty_verdict(def.jurisdiction.clone(), Some(judged.len()));
+                    v.generic = Some(GenericVerdict {
+                        definition: def.id.clone(),
+                        result: j.outcome,
+                        conditions: j.conditions,
+                        reasons: j.reasons,
+                        atoms,
+                        flags: j.flags,
+                        instrument: def.instrument.clone(),
+                        in_force_from: def.in_force_from.clone(),
+                        in_force: NaiveDate::parse_from_str(&def.in_force_from, "%Y-%m-%d")
+                            .is_ok_and(|d| date >= d),
+                    });
+                    v
+                })
+                .collect();
+            // A salt form: another component beside it, a charge neutralised, or a salt
+            // named after the base name.
+            let salt_form = declared_salt || several || !part.neutralised.is_empty();
+            let (verdicts, other, listing_notes) =
+                self.listings_for(&matched, date, salt_form, generic);
+            notes.extend(listing_notes);
+            if !part.neutralised.is_empty() {
+                notes.push(format!("{smiles}: charges neutralised"));
+            }
+            if part.had_isotopes {
+                notes.push(format!("{smiles}: isotope labels ignored"));
+            }
+            if part.had_stereo {
+                notes.push(format!("{smiles}: stereo ignored (isomers are covered)"));
+            }
+            judged.push(Some(Judged {
+                part,
+                smiles,
+                verdicts,
+                other,
+            }));
+        }
+        if several {
+            notes.insert(
+                0,
+                format!(
+                    "{} components, each judged; the input is controlled if any component is, and each verdict names the component that carries it",
+                    judged.len()
+                ),
+            );
+        }
+        let mut components: Vec<ComponentOut> = Vec::with_capacity(judged.len());
+        // the component atoms come from the standardised part, which maps to the input
+        for j in &judged {
+            match j {
+                Some(j) => {
+                    let mut atoms = j.part.input_atom.clone();
+                    atoms.sort_unstable();
+                    components.push(ComponentOut {
+                        smiles: j.smiles.clone(),
+                        atoms,
+                        judged: true,
+                        status: j
+                            .verdicts
+                            .iter()
+                            .map(|v| (v.jurisdiction.clone(), v.status))
+                            .collect(),
+                    });
+                }
+                None => components.push(ComponentOut {
+                    smiles: String::new(),
+                    atoms: Vec::new(),
+                    judged: false,
+                    status: BTreeMap::new(),
+                }),
+            }
+        }
+        // Unjudged components: their SMILES and atoms (cheap; for the output only).
+        fill_unjudged(mol, &mut components);
+        // Per jurisdiction, the most severe component; ties go to the component with
+        // a generic match, then listings, then more atoms, then the canonical SMILES,
+        // so the choice does not depend on the order the input was written in.
+        let rank = |j: &Judged, v: &Verdict| {
+            (
+                v.status,
+                v.generic.as_ref().is_some_and(|g| g.result == Outcome::Match),
+                !v.listings.is_empty(),
+                j.part.parent.heavy_atom_count(),
+                std::cmp::Reverse(j.smiles.clone()),
+            )
+        };
+        let mut verdicts: Vec<Verdict> = Vec::new();
+        for jur in self.jurisdictions().into_iter().chain(
+            judged
+                .iter()
+                .flatten()
+                .flat_map(|j| j.verdicts.iter().map(|v| v.jurisdiction.clone())),
+        ) {
+            if verdicts.iter().any(|v| v.jurisdiction == jur) {
+                continue;
+            }
+            let best = judged
+                .iter()
+                .flatten()
+                .filter_map(|j| j.verdicts.iter().find(|v| v.jurisdiction == jur).map(|v| (j, v)))
+                .max_by_key(|(j, v)| rank(j, v));
+            if let Some((_, v)) = best {
+                verdicts.push(v.clone());
+            }
+        }
+        let carrier = judged
+            .iter()
+            .flatten()
+            .max_by_key(|j| {
+                let worst = j.verdicts.iter().map(|v| v.status).max();
+                (
+                    worst,
+                    j.verdicts.iter().filter(|v| v.status == worst.unwrap_or(Status::NotControlled)).count(),
+                    j.part.parent.heavy_atom_count(),
+                    std::cmp::Reverse(j.smiles.clone()),
+                )
+            });
+        let mut other_listings: Vec<OtherListing> = Vec::new();
+        for o in judged.iter().flatten().flat_map(|j| j.other.iter()) {
+            if !other_listings.contains(o) {
+                other_listings.push(o.clone());
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        notes.retain(|n| seen.insert(n.clone()));
+        if judged.is_empty() {
+            notes.push("empty molecule".into());
+            verdicts = self
+                .jurisdictions()
+                .into_iter()
+                .map(|j| {
+                    let mut v = empty_verdict(j, None);
+                    v.status = Status::Undetermined;
+                    v.undetermined_because.push("empty molecule".into());
+                    v
+                })
+                .collect();
+        }
+        Classification {
+            date,
+            name,
+            parent_smiles: carrier.map(|j| j.smiles.clone()),
+            parent_inchikey: carrier.and_then(|j| chem::inchi::inchikey(&j.part.parent).ok()),
+            components,
+            verdicts,
+            other_listings,
+            notes,
+        }
+    }
+
+    /// The verdicts of one component: its generic verdicts (if any) with the listings of
+    /// the substances it matched, and the status of each. Returns the verdicts, the
+    /// listings outside CN/US, and notes.
+    fn listings_for(
+        &self,
+        matched: &[(&Substance, MatchedBy)],
         date: NaiveDate,
         salt_form: bool,
-    ) {
+        mut verdicts: Vec<Verdict>,
+    ) -> (Vec<Verdict>, Vec<OtherListing>, Vec<String>) {
+        let mut other = Vec::new();
+        let mut notes = Vec::new();
+        let component = verdicts.first().and_then(|v| v.component);
         for (s, by) in matched {
             for (l, list, in_force) in self.catalogue.listings_on(&s.id, date) {
+                let jur = list.jurisdiction.clone();
                 if salt_form && !l.salts_covered {
-                    c.notes.push(format!(
-                        "{} on {}: this entry does not cover salts, and the input is a salt form",
+                    // Fail safe: a salt never weakens a verdict; the listing's silence on
+                    // salts makes the answer undetermined, not "not controlled".
+                    let why = format!(
+                        "{} on {}: this entry does not say it covers salts, and the input is a salt form or mixture",
                         s.name, list.name
-                    ));
+                    );
+                    notes.push(why.clone());
+                    if let Some(v) = verdicts.iter_mut().find(|v| v.jurisdiction == jur) {
+                        v.undetermined_because.push(why);
+                    } else if jur == "CN" || jur == "US" {
+                        let mut v = empty_verdict(jur, component);
+                        v.undetermined_because.push(why);
+                        verdicts.push(v);
+                    }
                     continue;
                 }
                 let mut note = l.note.clone();
@@ -508,41 +935,64 @@ impl Classifier {
                         .iter()
                         .map(|d| d.to_string())
                         .collect(),
-                    matched_by: by.to_string(),
+                    matched_by: *by,
                     note,
                 };
-                let jur = list.jurisdiction.clone();
-                match c.verdicts.iter_mut().find(|v| v.jurisdiction == jur) {
+                match verdicts.iter_mut().find(|v| v.jurisdiction == jur) {
                     Some(v) => v.listings.push(out),
-                    None if jur == "CN" || jur == "US" => c.verdicts.push(Verdict {
-                        jurisdiction: jur,
-                        controlled: false,
-                        status: String::new(),
-                        generic: None,
-                        listings: vec![out],
-                    }),
-                    None => c.other_listings.push(OtherListing {
+                    None if jur == "CN" || jur == "US" => {
+                        let mut v = empty_verdict(jur, component);
+                        v.listings.push(out);
+                        verdicts.push(v);
+                    }
+                    None => other.push(OtherListing {
                         jurisdiction: jur,
                         listing: out,
                     }),
                 }
             }
         }
-        for v in &mut c.verdicts {
+        for v in &mut verdicts {
             let generic = v
                 .generic
                 .as_ref()
                 .filter(|g| g.in_force)
-                .map(|g| g.result.as_str());
-            v.controlled = generic == Some("match") || !v.listings.is_empty();
+                .map(|g| g.result);
+            v.controlled = generic == Some(Outcome::Match) || !v.listings.is_empty();
             v.status = if v.controlled {
-                "controlled"
-            } else if generic == Some("ambiguous") {
-                "undetermined"
+                Status::Controlled
+            } else if generic == Some(Outcome::Ambiguous) || !v.undetermined_because.is_empty() {
+                Status::Undetermined
             } else {
-                "not_controlled"
-            }
-            .into();
+                Status::NotControlled
+            };
+        }
+        (verdicts, other, notes)
+    }
+}
+
+fn empty_verdict(jurisdiction: String, component: Option<usize>) -> Verdict {
+    Verdict {
+        jurisdiction,
+        controlled: false,
+        status: Status::NotControlled,
+        component,
+        generic: None,
+        listings: Vec::new(),
+        undetermined_because: Vec::new(),
+    }
+}
+
+/// SMILES and input atoms of the components that were not judged.
+fn fill_unjudged(mol: &Molecule, components: &mut [ComponentOut]) {
+    if components.iter().all(|c| c.judged) {
+        return;
+    }
+    for (c, atoms) in components.iter_mut().zip(mol.components()) {
+        if !c.judged {
+            let (part, _) = mol.extract(&atoms);
+            c.smiles = chem::smiles::canonical_smiles(&part);
+            c.atoms = atoms;
         }
     }
 }

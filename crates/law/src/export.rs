@@ -1,10 +1,9 @@
 //! "Do I need a licence to export this?": export rules as data (`data/export_rules/`)
 //! applied to a substance, quantity, destination, date and optional mixture.
 
-use crate::catalogue::{Catalogue, InForce};
-use crate::classify::{Classifier, InputError, Query};
+use crate::catalogue::InForce;
+use crate::classify::{Classification, Classifier, InputError, Jurisdictions, Query, Status};
 use crate::names::normalise;
-use chem::Molecule;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -12,7 +11,6 @@ use thiserror::Error;
 
 const CN_RULES: &str = include_str!("../../../data/export_rules/CN.json");
 const COUNTRIES_CSV: &str = include_str!("../../../data/reference/countries.csv");
-const SALTS_CSV: &str = include_str!("../../../data/reference/salts.csv");
 
 /// Why an export question could not be answered.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -29,12 +27,47 @@ pub enum ExportError {
     /// The mixture cannot be read.
     #[error("mixture '{0}': {1}")]
     BadMixture(String, String),
-    /// The substance text is malformed (not merely unknown).
-    #[error(transparent)]
+    /// The substance text is malformed or names nothing on file (with the closest
+    /// names in [`InputError::did_you_mean`]).
+    #[error("substance: {0}")]
     Input(#[from] InputError),
     /// Rule data are broken.
     #[error("export rules data: {0}")]
     Data(String),
+}
+
+/// What an export question comes to, from most to least severe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportDecision {
+    /// No export rule applies.
+    NoLicenceRequired,
+    /// The substance could not be judged (open text of a generic definition, a salt a
+    /// listing may not cover, a CAS number or InChIKey with no structure on file): never
+    /// to be read as "no licence required".
+    Undetermined,
+    /// A licence or permit is needed.
+    LicenceRequired,
+    /// Export is prohibited.
+    Prohibited,
+}
+
+impl std::fmt::Display for ExportDecision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ExportDecision {
+    /// The word used in the output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportDecision::NoLicenceRequired => "no_licence_required",
+            ExportDecision::Undetermined => "undetermined",
+            ExportDecision::LicenceRequired => "licence_required",
+            ExportDecision::Prohibited => "prohibited",
+        }
+    }
 }
 
 /// One export regime as data.
@@ -43,7 +76,7 @@ pub struct Regime {
     /// Identifier.
     pub id: String,
     /// `licence_required` or `prohibited`.
-    pub decision: String,
+    pub decision: ExportDecision,
     /// Lists that bring the regime into play.
     pub lists: Vec<String>,
     /// Generic definitions that bring it into play.
@@ -96,20 +129,11 @@ pub struct ExportRules {
     mixtures: MixtureRules,
 }
 
-/// A salt form named by its counter-ion.
-#[derive(Clone, Debug, Deserialize)]
-struct Salt {
-    name: String,
-    synonyms: String,
-    counter_ion_smiles: String,
-    parent_per_counter_ion: f64,
-}
-
 /// The answer.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ExportAnswer {
-    /// `licence_required`, `prohibited` or `no_licence_required`.
-    pub decision: String,
+    /// `licence_required`, `prohibited`, `undetermined` or `no_licence_required`.
+    pub decision: ExportDecision,
     /// Substance as identified.
     pub substance: Option<String>,
     /// Catalogue ids of the substance (empty when not in the catalogue).
@@ -140,7 +164,7 @@ pub struct RegimeOut {
     /// Identifier.
     pub id: String,
     /// What this regime alone decides.
-    pub decision: String,
+    pub decision: ExportDecision,
     /// Authority.
     pub authority: String,
     /// Legal basis.
@@ -215,7 +239,6 @@ pub fn parse_mass_kg(text: &str) -> Result<f64, ExportError> {
 pub struct ExportChecker {
     rules: HashMap<String, ExportRules>,
     countries: HashMap<String, String>,
-    salts: Vec<Salt>,
 }
 
 /// A substance a text names, as [`ExportChecker::identify`] finds it.
@@ -232,12 +255,15 @@ pub struct Identified {
 /// A substance resolved for an export question.
 struct Resolved {
     name: Option<String>,
+    /// Catalogue ids of the component that carries the verdict.
     substance_ids: Vec<String>,
-    molecule: Option<Molecule>,
-    /// Mass of the parent free base per mass of the form declared.
+    /// The classification on the date (None: no structure and no listing known).
+    classification: Classification,
+    /// Mass of the carrying component as free base per mass of the form declared.
     base_ratio: f64,
-    /// Declared as a salt (a counter-ion or charge was removed).
+    /// Declared as a salt (a counter-ion or charge was removed, or a salt named).
     salt_form: bool,
+    /// Identified (on file or a structure), as opposed to a CAS/InChIKey not on file.
     known: bool,
 }
 
@@ -254,15 +280,7 @@ impl ExportChecker {
             let rec = rec.map_err(|e| ExportError::Data(format!("countries.csv: {e}")))?;
             countries.insert(rec[0].to_string(), rec[1].to_string());
         }
-        let salts = csv::Reader::from_reader(SALTS_CSV.as_bytes())
-            .deserialize::<Salt>()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ExportError::Data(format!("salts.csv: {e}")))?;
-        Ok(ExportChecker {
-            rules,
-            countries,
-            salts,
-        })
+        Ok(ExportChecker { rules, countries })
     }
 
     fn country(&self, code: &str) -> Result<String, ExportError> {
@@ -276,13 +294,15 @@ impl ExportChecker {
 
     /// What a substance text names: catalogue ids, the name, and kg of free base per kg
     /// of the form named ("fentanyl citrate" -> fentanyl, 0.637). `None` when the
-    /// catalogue does not know it.
+    /// catalogue does not know it; an error (with the closest names) when the text names
+    /// nothing.
     pub fn identify(
         &self,
         classifier: &Classifier,
         text: &str,
+        date: NaiveDate,
     ) -> Result<Option<Identified>, ExportError> {
-        let r = self.resolve(classifier, text)?;
+        let r = self.resolve(classifier, text, date)?;
         Ok(
             (r.known && !r.substance_ids.is_empty()).then(|| Identified {
                 name: r.name.unwrap_or_else(|| text.to_string()),
@@ -292,97 +312,62 @@ impl ExportChecker {
         )
     }
 
-    /// Resolve a substance text: structure, CAS, name, or "NAME SALT" (e.g. "fentanyl citrate").
-    fn resolve(&self, classifier: &Classifier, text: &str) -> Result<Resolved, ExportError> {
+    /// Resolve a substance text through [`Classifier::resolve`] and classify it on the
+    /// date. For a structure, the component that carries the verdict is the substance:
+    /// its catalogue ids and its share of the declared mass (all its copies, as in a 2:1
+    /// salt) are what the rules and the base-mass quantity use.
+    fn resolve(
+        &self,
+        classifier: &Classifier,
+        text: &str,
+        date: NaiveDate,
+    ) -> Result<Resolved, ExportError> {
         let cat = classifier.catalogue();
-        match classifier.understand(text) {
-            Ok(Query::Structure { molecule, name, .. }) => {
-                let std = chem::standardise::standardise(&molecule);
-                let (ratio, ids) = match &std {
-                    Some(s) => {
-                        let key = chem::smiles::canonical_smiles(&s.parent);
-                        let ids = cat
-                            .by_structure_key(&key)
-                            .iter()
-                            .map(|x| x.id.clone())
-                            .collect();
-                        (
-                            chem::formula::molecular_weight(&s.parent)
-                                / chem::formula::molecular_weight(&molecule).max(1e-9),
-                            ids,
-                        )
-                    }
-                    None => (1.0, Vec::new()),
-                };
-                let salt_form = std
-                    .as_ref()
-                    .is_some_and(|s| s.removed_components > 0 || !s.neutralised.is_empty());
-                Ok(Resolved {
-                    name,
-                    known: true,
+        let query = classifier.resolve(text)?;
+        let classification = classifier.classify(&query, Jurisdictions::All, date);
+        Ok(match query {
+            Query::Structure { molecule, name, .. } => {
+                let key = classification.parent_smiles.clone();
+                let ids: Vec<String> = key
+                    .as_deref()
+                    .map(|k| cat.by_structure_key(k).iter().map(|x| x.id.clone()).collect())
+                    .unwrap_or_default();
+                let total = chem::formula::molecular_weight(&molecule).max(1e-9);
+                let carried: f64 = chem::standardise::standardise_components(&molecule)
+                    .iter()
+                    .filter(|p| {
+                        key.as_deref() == Some(chem::smiles::canonical_smiles(&p.parent).as_str())
+                    })
+                    .map(|p| chem::formula::molecular_weight(&p.parent))
+                    .sum();
+                let several = classification.components.len() > 1;
+                let neutralised = classification.notes.iter().any(|n| n.ends_with("charges neutralised"));
+                Resolved {
+                    name: name.or_else(|| ids.first().and_then(|id| cat.substance(id)).map(|s| s.name.clone())),
                     substance_ids: ids,
-                    molecule: Some(*molecule),
-                    base_ratio: ratio.min(1.0),
-                    salt_form,
-                })
-            }
-            Ok(q @ (Query::Cas(_) | Query::Name(_))) => {
-                let sub = match &q {
-                    Query::Cas(c) => cat.by_cas(c),
-                    Query::Name(n) => cat.by_name(n),
-                    Query::Structure { .. } => None,
-                };
-                Ok(match sub {
-                    Some(s) => Resolved {
-                        name: Some(s.name.clone()),
-                        substance_ids: vec![s.id.clone()],
-                        molecule: s
-                            .smiles
-                            .as_deref()
-                            .and_then(|x| chem::smiles::parse(x).ok()),
-                        base_ratio: 1.0,
-                        known: true,
-                        salt_form: false,
-                    },
-                    None => unknown(text),
-                })
-            }
-            Err(InputError::Cas(e)) => Err(ExportError::Input(InputError::Cas(e))),
-            Err(_) => Ok(self
-                .resolve_salt_name(cat, text)
-                .unwrap_or_else(|| unknown(text))),
-        }
-    }
-
-    /// "fentanyl citrate": a name on file followed by a salt named in `salts.csv`.
-    fn resolve_salt_name(&self, cat: &Catalogue, text: &str) -> Option<Resolved> {
-        let t = text.trim();
-        let lower = t.to_ascii_lowercase();
-        for salt in &self.salts {
-            let names =
-                std::iter::once(salt.name.as_str()).chain(salt.synonyms.split(';').map(str::trim));
-            for n in names.filter(|n| !n.is_empty()) {
-                let suffix = n.to_ascii_lowercase();
-                let Some(base) = lower.strip_suffix(&suffix) else {
-                    continue;
-                };
-                let base = base.trim();
-                let sub = cat.by_name(&t[..base.len()])?;
-                let mol = chem::smiles::parse(sub.smiles.as_deref()?).ok()?;
-                let counter = chem::smiles::parse(&salt.counter_ion_smiles).ok()?;
-                let mb = chem::formula::molecular_weight(&mol) * salt.parent_per_counter_ion;
-                let mc = chem::formula::molecular_weight(&counter);
-                return Some(Resolved {
-                    name: Some(format!("{} {}", sub.name, salt.name)),
-                    substance_ids: vec![sub.id.clone()],
-                    molecule: Some(mol),
-                    base_ratio: mb / (mb + mc),
+                    base_ratio: if carried > 0.0 { (carried / total).min(1.0) } else { 1.0 },
+                    salt_form: several || neutralised,
                     known: true,
-                    salt_form: true,
-                });
+                    classification,
+                }
             }
-        }
-        None
+            Query::Substance { id, salt, .. } => Resolved {
+                name: classification.name.clone(),
+                substance_ids: vec![id],
+                base_ratio: salt.as_ref().map_or(1.0, |s| s.base_ratio),
+                salt_form: salt.is_some(),
+                known: true,
+                classification,
+            },
+            Query::NotOnFile { .. } => Resolved {
+                name: None,
+                substance_ids: Vec::new(),
+                base_ratio: 1.0,
+                salt_form: false,
+                known: false,
+                classification,
+            },
+        })
     }
 
     /// Answer an export question. `mixture` is "NAME_OR_CAS=PCT,..."; the substance
@@ -406,19 +391,19 @@ impl ExportChecker {
             ExportError::NoRules(from.clone(), on_file.join(", "))
         })?;
         let declared_kg = quantity.map(parse_mass_kg).transpose()?;
-        let res = self.resolve(classifier, substance)?;
+        let res = self.resolve(classifier, substance, date)?;
         let mut reasons = Vec::new();
         let mut warnings = Vec::new();
         if !res.known {
             warnings.push(format!(
-                "'{substance}' is not in the catalogue: no list on file names it; give its structure (SMILES) so the generic definitions can be applied"
+                "'{substance}' is not in the catalogue: no list on file names it; give its structure (SMILES or molfile) so the generic definitions can be applied"
             ));
         }
         // Mixture test (precursor regimes only).
         let mut fraction = 1.0;
         let mut mixture_out = None;
         if let Some(mix) = mixture {
-            let (pct, over) = self.mixture_share(classifier, rules, &res, substance, mix)?;
+            let (pct, over) = self.mixture_share(classifier, rules, &res, substance, mix, date)?;
             fraction = pct / 100.0;
             let controlled = pct > over;
             let rule = if over > 0.0 {
@@ -438,16 +423,13 @@ impl ExportChecker {
             });
         }
         let mixture_controlled = mixture_out.as_ref().is_none_or(|m| m.controlled);
-        // Listings and generic verdicts on the date.
-        let classification = res
-            .molecule
-            .as_ref()
-            .map(|m| classifier.classify_structure(m, None, None, date));
+        // Generic verdicts on the date, of the component that carries the verdict.
+        let classification = &res.classification;
         let generic_matches: Vec<String> = classification
+            .verdicts
             .iter()
-            .flat_map(|c| c.verdicts.iter())
             .filter_map(|v| v.generic.as_ref())
-            .filter(|g| g.in_force && g.result == "match")
+            .filter(|g| g.in_force && g.result == crate::Outcome::Match)
             .map(|g| g.definition.clone())
             .collect();
         let cat = classifier.catalogue();
@@ -524,7 +506,7 @@ impl ExportChecker {
             ));
             regimes.push(RegimeOut {
                 id: regime.id.clone(),
-                decision: regime.decision.clone(),
+                decision: regime.decision,
                 authority: regime.authority.clone(),
                 basis: regime.basis.clone(),
                 documents: regime.documents.clone(),
@@ -535,14 +517,34 @@ impl ExportChecker {
                 destination_specific: regime.destination_specific,
             });
         }
-        let decision = if regimes.iter().any(|r| r.decision == "prohibited") {
-            "prohibited"
+        // Fail safe: what could not be judged under the exporting jurisdiction's law is
+        // undetermined, never "no licence required".
+        let undetermined: Vec<String> = classification
+            .verdict(&from)
+            .filter(|v| v.status == Status::Undetermined)
+            .map(|v| {
+                let mut why = v.undetermined_because.clone();
+                if let Some(g) = v.generic.as_ref().filter(|g| g.result == crate::Outcome::Ambiguous) {
+                    why.extend(g.reasons.iter().map(|r| format!("{}: {r}", g.definition)));
+                }
+                why
+            })
+            .unwrap_or_default();
+        let decision = regimes
+            .iter()
+            .map(|r| r.decision)
+            .max()
+            .unwrap_or(if undetermined.is_empty() {
+                ExportDecision::NoLicenceRequired
+            } else {
+                ExportDecision::Undetermined
+            });
+        if decision == ExportDecision::Undetermined {
+            reasons.push(format!(
+                "undetermined: the substance could not be judged under the law of {from} on {date}, so no answer of 'no licence required' can be given; ask the licensing authority for a ruling"
+            ));
+            reasons.extend(undetermined);
         } else if regimes.is_empty() {
-            "no_licence_required"
-        } else {
-            "licence_required"
-        };
-        if regimes.is_empty() {
             reasons.push(format!("no export rule on file for exports from {from} applies to this substance on {date}"));
         }
         warnings.sort();
@@ -553,9 +555,9 @@ impl ExportChecker {
             base_equivalent_kg: kg * fraction * res.base_ratio,
             factor: fraction * res.base_ratio,
         });
-        let parent_smiles = classification.and_then(|c| c.parent_smiles);
+        let parent_smiles = res.classification.parent_smiles.clone();
         Ok(ExportAnswer {
-            decision: decision.to_string(),
+            decision,
             substance_ids: res.substance_ids.clone(),
             substance: res.name.or_else(|| {
                 res.substance_ids
@@ -584,6 +586,7 @@ impl ExportChecker {
         res: &Resolved,
         substance: &str,
         mix: &str,
+        date: NaiveDate,
     ) -> Result<(f64, f64), ExportError> {
         let bad = |why: String| ExportError::BadMixture(mix.to_string(), why);
         let mut total = 0.0;
@@ -603,7 +606,7 @@ impl ExportChecker {
             total += pct;
             let same_text = normalise(name) == normalise(substance);
             let same_substance = !res.substance_ids.is_empty()
-                && self.resolve(classifier, name.trim()).is_ok_and(|r| {
+                && self.resolve(classifier, name.trim(), date).is_ok_and(|r| {
                     r.substance_ids
                         .iter()
                         .any(|id| res.substance_ids.contains(id))
@@ -630,17 +633,6 @@ impl ExportChecker {
             .map(|t| t.over_percent)
             .unwrap_or(0.0);
         Ok((pct, over))
-    }
-}
-
-fn unknown(text: &str) -> Resolved {
-    Resolved {
-        name: Some(text.trim().to_string()),
-        substance_ids: Vec::new(),
-        molecule: None,
-        base_ratio: 1.0,
-        known: false,
-        salt_form: false,
     }
 }
 

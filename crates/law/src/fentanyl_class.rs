@@ -89,7 +89,8 @@ pub struct Finding {
 }
 
 /// Result of a generic definition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// A class member.
     Match,
@@ -97,6 +98,23 @@ pub enum Outcome {
     NoMatch,
     /// The text can be read either way.
     Ambiguous,
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Outcome {
+    /// The word used in the output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Match => "match",
+            Outcome::NoMatch => "no_match",
+            Outcome::Ambiguous => "ambiguous",
+        }
+    }
 }
 
 /// The judgement of one definition on one molecule.

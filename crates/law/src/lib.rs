@@ -8,11 +8,11 @@
 //!
 //! ```
 //! let classifier = law::Classifier::builtin().unwrap();
-//! let q = classifier.understand("CC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1 acetylfentanyl").unwrap();
+//! let q = classifier.resolve("CC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1 acetylfentanyl").unwrap();
 //! let date = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-//! let c = classifier.classify(&q, law::Jurisdictions::All, date).unwrap();
-//! let cn = c.verdicts.iter().find(|v| v.jurisdiction == "CN").unwrap();
-//! assert_eq!(cn.generic.as_ref().unwrap().result, "match");
+//! let c = classifier.classify(&q, law::Jurisdictions::All, date);
+//! let cn = c.verdict("CN").unwrap();
+//! assert_eq!(cn.generic.as_ref().unwrap().result, law::Outcome::Match);
 //! assert_eq!(cn.generic.as_ref().unwrap().conditions, vec!["1"]);
 //! ```
 
@@ -25,10 +25,12 @@ pub mod export;
 pub mod fentanyl_class;
 pub mod groups;
 pub mod names;
+pub mod salts;
 
 pub use chrono::NaiveDate;
 pub use classify::{
-    Classification, Classifier, InputError, Jurisdictions, LoadError, Query, ScreenOutcome, Verdict,
+    Classification, Classifier, InputError, Jurisdictions, LoadError, MatchedBy, Query, Status,
+    Verdict,
 };
-pub use export::{ExportAnswer, ExportChecker, ExportError};
+pub use export::{ExportAnswer, ExportChecker, ExportDecision, ExportError};
 pub use fentanyl_class::Outcome;
