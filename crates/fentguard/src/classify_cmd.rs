@@ -1,24 +1,52 @@
 //! `fentguard classify`.
 
-use anyhow::Result;
-use law::{Classification, Jurisdictions};
+use anyhow::{Context, Result};
+use law::{Classification, Jurisdictions, Status};
 use serde::Serialize;
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-/// One output line of `classify --format json`.
+/// One output line of `classify --format json`: the classification, or the error with
+/// the closest names on file.
 #[derive(Serialize)]
 struct Line<'a> {
     input: &'a str,
     line: usize,
     date: law::NaiveDate,
-    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
-    parent_smiles: Option<String>,
-    parent_inchikey: Option<String>,
-    verdicts: Vec<law::Verdict>,
-    other_listings: Vec<law::classify::OtherListing>,
-    notes: Vec<String>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    did_you_mean: &'a [String],
+    #[serde(flatten)]
+    classification: Option<&'a Classification>,
+}
+
+/// The texts to classify: each argument (a `.mol`/`.sdf` file's records, when the
+/// argument names one), or standard input line by line.
+fn inputs(args: Vec<String>) -> Result<Box<dyn Iterator<Item = std::io::Result<String>>>> {
+    if args.is_empty() {
+        return Ok(Box::new(std::io::stdin().lock().lines()));
+    }
+    let mut out = Vec::new();
+    for a in args {
+        let path = std::path::Path::new(&a);
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        if matches!(ext.as_deref(), Some("mol" | "sdf" | "sd" | "mdl")) && path.is_file() {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            out.extend(
+                text.split("$$$$")
+                    .filter(|r| r.contains("M  END"))
+                    .map(|r| Ok(r.trim_start_matches(['\r', '\n']).to_string())),
+            );
+        } else {
+            out.push(Ok(a));
+        }
+    }
+    Ok(Box::new(out.into_iter()))
 }
 
 pub fn run(
@@ -26,14 +54,10 @@ pub fn run(
     date: law::NaiveDate,
     which: Jurisdictions,
     json: bool,
-    inputs: Vec<String>,
+    args: Vec<String>,
 ) -> Result<ExitCode> {
     let classifier = crate::catalogue_cmd::classifier(changes)?;
-    let lines: Box<dyn Iterator<Item = std::io::Result<String>>> = if inputs.is_empty() {
-        Box::new(std::io::stdin().lock().lines())
-    } else {
-        Box::new(inputs.into_iter().map(Ok))
-    };
+    let lines = inputs(args)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut any_error = false;
@@ -42,43 +66,29 @@ pub fn run(
         if text.trim().is_empty() || text.trim_start().starts_with('#') {
             continue;
         }
-        let result = classifier
-            .understand(&text)
-            .and_then(|q| classifier.classify(&q, which, date));
+        let result = classifier.classify_text(&text, which, date);
         any_error |= result.is_err();
+        // a molfile is shown by its title line
+        let shown = text.lines().next().unwrap_or_default();
         if json {
-            let l = match result {
-                Ok(c) => Line {
-                    input: &text,
-                    line: i + 1,
-                    date,
-                    name: c.name,
-                    error: None,
-                    parent_smiles: c.parent_smiles,
-                    parent_inchikey: c.parent_inchikey,
-                    verdicts: c.verdicts,
-                    other_listings: c.other_listings,
-                    notes: c.notes,
-                },
-                Err(e) => Line {
-                    input: &text,
-                    line: i + 1,
-                    date,
-                    name: None,
-                    error: Some(e.to_string()),
-                    parent_smiles: None,
-                    parent_inchikey: None,
-                    verdicts: Vec::new(),
-                    other_listings: Vec::new(),
-                    notes: Vec::new(),
-                },
+            let (error, did_you_mean) = match &result {
+                Ok(_) => (None, &[][..]),
+                Err(e) => (Some(e.to_string()), e.did_you_mean()),
+            };
+            let l = Line {
+                input: if text.contains('\n') { shown } else { &text },
+                line: i + 1,
+                date,
+                error,
+                did_you_mean,
+                classification: result.as_ref().ok(),
             };
             serde_json::to_writer(&mut out, &l)?;
             writeln!(out)?;
         } else {
             match result {
-                Ok(c) => write_table(&mut out, i + 1, &text, &c)?,
-                Err(e) => writeln!(out, "line {}: {}\n  error: {e}\n", i + 1, text.trim())?,
+                Ok(c) => write_table(&mut out, i + 1, shown, &c)?,
+                Err(e) => writeln!(out, "line {}: {}\n  error: {e}\n", i + 1, shown.trim())?,
             }
         }
     }
@@ -110,12 +120,19 @@ fn write_table(
         writeln!(out, "  note:   {n}")?;
     }
     for v in &c.verdicts {
-        let status = match v.status.as_str() {
-            "controlled" => "CONTROLLED",
-            "undetermined" => "UNDETERMINED (open text)",
-            _ => "not controlled",
+        let status = match v.status {
+            Status::Controlled => "CONTROLLED",
+            Status::Undetermined => "UNDETERMINED (cannot be judged: never read as not controlled)",
+            Status::NotControlled => "not controlled",
         };
-        writeln!(out, "  {}: {status}", v.jurisdiction)?;
+        let carrier = match v.component.and_then(|i| c.components.get(i)) {
+            Some(comp) if c.components.len() > 1 => format!(" (component {})", comp.smiles),
+            _ => String::new(),
+        };
+        writeln!(out, "  {}: {status}{carrier}", v.jurisdiction)?;
+        for u in &v.undetermined_because {
+            writeln!(out, "    undetermined: {u}")?;
+        }
         if let Some(g) = &v.generic {
             let conds = if g.conditions.is_empty() {
                 String::new()

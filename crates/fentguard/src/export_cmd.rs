@@ -1,7 +1,7 @@
 //! `fentguard export-check`.
 
 use anyhow::Result;
-use law::{ExportAnswer, ExportChecker};
+use law::{ExportAnswer, ExportChecker, ExportDecision};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -46,10 +46,11 @@ fn write_table(out: &mut impl Write, a: &ExportAnswer) -> std::io::Result<()> {
         "{what}: export from {} to {} on {}",
         a.from, a.destination, a.date
     )?;
-    let decision = match a.decision.as_str() {
-        "licence_required" => "LICENCE REQUIRED",
-        "prohibited" => "PROHIBITED",
-        _ => "no licence required",
+    let decision = match a.decision {
+        ExportDecision::LicenceRequired => "LICENCE REQUIRED",
+        ExportDecision::Prohibited => "PROHIBITED",
+        ExportDecision::Undetermined => "UNDETERMINED (cannot be judged: not 'no licence required')",
+        ExportDecision::NoLicenceRequired => "no licence required",
     };
     writeln!(out, "  decision: {decision}")?;
     if let Some(q) = &a.quantity {

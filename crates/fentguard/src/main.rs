@@ -44,12 +44,15 @@ enum ClassifyFormat {
 enum ScreenFormat {
     Json,
     Csv,
+    Table,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Is this chemical controlled, where and why? Each INPUT (or each line of standard
-    /// input) is a SMILES optionally followed by a name, a CAS number, or a name.
+    /// input) is a SMILES optionally followed by a name, a CAS number, an InChIKey, a
+    /// name, a name with a salt ("fentanyl citrate"), or a .mol/.sdf file. Unknown names
+    /// are refused with the closest names on file (exit code 1).
     Classify {
         /// Which jurisdictions to answer for.
         #[arg(long, value_enum, default_value = "all")]
@@ -127,9 +130,12 @@ enum Command {
         /// Where to write hits (default: standard output).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Format of the hits.
+        /// Format of the hits: `json` (JSON Lines, the full answer), `csv`, or `table`.
         #[arg(long, value_enum, default_value = "json")]
         format: ScreenFormat,
+        /// Screen against the law as it stood on this date (YYYY-MM-DD; default today).
+        #[arg(long, value_parser = parse_date)]
+        date: Option<law::NaiveDate>,
         /// Name of the SMILES column in CSV input (default: the first column named like 'smiles').
         #[arg(long)]
         smiles_column: Option<String>,
@@ -276,15 +282,20 @@ fn main() -> ExitCode {
             threads,
             out,
             format,
+            date,
             smiles_column,
             quiet,
         } => screen_cmd::run(screen_cmd::ScreenArgs {
             changes: changes.clone(),
-            date: today(),
+            date: date.unwrap_or_else(today),
             file,
             threads,
             out,
-            csv: format == ScreenFormat::Csv,
+            format: match format {
+                ScreenFormat::Json => screen_cmd::Format::Json,
+                ScreenFormat::Csv => screen_cmd::Format::Csv,
+                ScreenFormat::Table => screen_cmd::Format::Table,
+            },
             smiles_column,
             quiet,
         }),

@@ -4,7 +4,7 @@
 use crate::records::{self, Payload, Record};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use law::{Classifier, Outcome, ScreenOutcome};
+use law::{Classification, Classifier, Outcome, Status};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -19,8 +19,21 @@ const CHUNK: usize = 8192;
 /// Bad records reported one by one before only counting.
 const MAX_REPORTED_ERRORS: usize = 50;
 
-/// A record and, when it could be read, its screening result.
-type Screened = (Result<Record>, Option<Result<ScreenOutcome, String>>);
+/// A record and, when it could be read, its screening result (the classification of a
+/// hit).
+type Screened = (Result<Record>, Option<Result<Option<Classification>, String>>);
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// JSON Lines, one hit a line, with the full classification.
+    Json,
+    /// CSV, one hit a row: status, generic result, conditions, listings and reasons per
+    /// jurisdiction.
+    Csv,
+    /// Aligned columns for people.
+    Table,
+}
 
 pub struct ScreenArgs {
     pub changes: Option<PathBuf>,
@@ -28,19 +41,27 @@ pub struct ScreenArgs {
     pub file: PathBuf,
     pub threads: Option<usize>,
     pub out: Option<PathBuf>,
-    pub csv: bool,
+    pub format: Format,
     pub smiles_column: Option<String>,
     pub quiet: bool,
 }
 
+/// One hit of `screen --format json`: the same answer as `classify` gives.
 #[derive(Serialize)]
 struct Hit<'a> {
     line: usize,
     name: &'a str,
     smiles: &'a str,
-    parent_smiles: Option<&'a str>,
+    /// Generic result per definition (of the component carrying each verdict).
     results: BTreeMap<&'a str, &'static str>,
-    listed: &'a [String],
+    /// Names of the listed substances found.
+    listed: Vec<&'a str>,
+    parent_smiles: Option<&'a str>,
+    parent_inchikey: Option<&'a str>,
+    components: &'a [law::classify::ComponentOut],
+    verdicts: &'a [law::Verdict],
+    other_listings: &'a [law::classify::OtherListing],
+    notes: &'a [String],
 }
 
 /// Totals printed at the end.
@@ -49,19 +70,140 @@ pub struct Summary {
     pub read: u64,
     pub parsed: u64,
     pub failed: u64,
-    pub matched: BTreeMap<String, u64>,
-    pub ambiguous: BTreeMap<String, u64>,
+    /// Records reported (controlled or undetermined somewhere).
+    pub hits: u64,
+    /// Hits controlled by a listing somewhere.
     pub listed: u64,
+    /// Hits matching a generic definition somewhere.
+    pub generic: u64,
+    /// Hits undetermined somewhere.
+    pub undetermined: u64,
+    /// Generic matches per definition.
+    pub matched: BTreeMap<String, u64>,
+    /// Generic ambiguous readings per definition.
+    pub ambiguous: BTreeMap<String, u64>,
     pub seconds: f64,
     pub molecules_per_second: f64,
 }
 
-fn outcome_word(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Match => "match",
-        Outcome::NoMatch => "no_match",
-        Outcome::Ambiguous => "ambiguous",
+/// The jurisdictions whose columns `csv` and `table` show, in order.
+const JURISDICTIONS: [&str; 2] = ["CN", "US"];
+
+fn generic_word(v: Option<&law::Verdict>) -> &'static str {
+    v.and_then(|v| v.generic.as_ref())
+        .map_or("", |g| g.result.as_str())
+}
+
+fn listed_names(c: &Classification) -> Vec<&str> {
+    let mut names: Vec<&str> = c
+        .verdicts
+        .iter()
+        .flat_map(|v| v.listings.iter().map(|l| l.entry.as_str()))
+        .chain(c.other_listings.iter().map(|o| o.listing.entry.as_str()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+fn csv_header(classifier: &Classifier) -> Vec<String> {
+    let mut h = vec![
+        "line".to_string(),
+        "name".into(),
+        "smiles".into(),
+        "parent_smiles".into(),
+    ];
+    for j in JURISDICTIONS {
+        let def = classifier
+            .definitions()
+            .iter()
+            .find(|d| d.jurisdiction == j)
+            .map_or(format!("{j}_generic"), |d| d.id.clone());
+        h.extend([
+            format!("{j}_status"),
+            def,
+            format!("{j}_conditions"),
+            format!("{j}_listings"),
+            format!("{j}_reasons"),
+        ]);
     }
+    h
+}
+
+fn csv_row(line: usize, name: &str, smiles: &str, c: &Classification) -> Vec<String> {
+    let mut row = vec![
+        line.to_string(),
+        name.to_string(),
+        smiles.to_string(),
+        c.parent_smiles.clone().unwrap_or_default(),
+    ];
+    for j in JURISDICTIONS {
+        let v = c.verdict(j);
+        let g = v.and_then(|v| v.generic.as_ref());
+        row.push(v.map_or("", |v| v.status.as_str()).to_string());
+        row.push(generic_word(v).to_string());
+        row.push(g.map(|g| g.conditions.join(";")).unwrap_or_default());
+        row.push(
+            v.map(|v| {
+                v.listings
+                    .iter()
+                    .map(|l| format!("{} ({}, {})", l.entry, l.list_id, l.category))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .unwrap_or_default(),
+        );
+        let mut reasons: Vec<String> = g.map(|g| g.reasons.clone()).unwrap_or_default();
+        if let Some(v) = v {
+            reasons.extend(v.undetermined_because.iter().cloned());
+        }
+        row.push(reasons.join(" | "));
+    }
+    row
+}
+
+/// One hit as a row of the table: status per jurisdiction and what carries it.
+fn table_row(line: usize, name: &str, c: &Classification) -> String {
+    let cell = |j: &str| -> String {
+        match c.verdict(j) {
+            None => "-".into(),
+            Some(v) => {
+                let mut why = Vec::new();
+                if let Some(g) = v.generic.as_ref().filter(|g| g.result != Outcome::NoMatch) {
+                    why.push(if g.conditions.is_empty() {
+                        g.result.as_str().to_string()
+                    } else {
+                        format!("{} {}", g.result, g.conditions.join("+"))
+                    });
+                }
+                if !v.listings.is_empty() {
+                    why.push("listed".into());
+                }
+                let word = match v.status {
+                    Status::Controlled => "CONTROLLED",
+                    Status::Undetermined => "UNDETERMINED",
+                    Status::NotControlled => "no",
+                };
+                if why.is_empty() {
+                    word.to_string()
+                } else {
+                    format!("{word} ({})", why.join(", "))
+                }
+            }
+        }
+    };
+    let listed = listed_names(c).join("; ");
+    let shown: String = if name.is_empty() {
+        c.parent_smiles.clone().unwrap_or_default()
+    } else {
+        name.to_string()
+    };
+    let shown: String = shown.chars().take(40).collect();
+    format!(
+        "{line:>8}  {shown:<40}  {:<28}  {:<28}  {listed}\n",
+        cell("CN"),
+        cell("US")
+    )
 }
 
 pub fn run(args: ScreenArgs) -> Result<ExitCode> {
@@ -79,18 +221,22 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode> {
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, sink);
-    if args.csv {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let mut header = vec![
-            "line".to_string(),
-            "name".into(),
-            "smiles".into(),
-            "parent_smiles".into(),
-        ];
-        header.extend(classifier.definitions().iter().map(|d| d.id.clone()));
-        header.push("listed".into());
-        w.write_record(&header)?;
-        out.write_all(&w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
+    match args.format {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(csv_header(&classifier))?;
+            out.write_all(&w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
+        }
+        Format::Table => {
+            out.write_all(
+                format!(
+                    "{:>8}  {:<40}  {:<28}  {:<28}  {}\n",
+                    "line", "name", "CN", "US", "listed as"
+                )
+                .as_bytes(),
+            )?;
+        }
+        Format::Json => {}
     }
     let bar = if args.quiet {
         ProgressBar::hidden()
@@ -150,50 +296,56 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode> {
                 }
             };
             summary.parsed += 1;
-            for (id, o) in &outcome.outcomes {
-                match o {
-                    Outcome::Match => *summary.matched.entry(id.clone()).or_default() += 1,
-                    Outcome::Ambiguous => *summary.ambiguous.entry(id.clone()).or_default() += 1,
-                    Outcome::NoMatch => {}
+            let Some(c) = outcome else { continue };
+            summary.hits += 1;
+            let mut generic = false;
+            for v in &c.verdicts {
+                if let Some(g) = &v.generic {
+                    match g.result {
+                        Outcome::Match => {
+                            generic = true;
+                            *summary.matched.entry(g.definition.clone()).or_default() += 1
+                        }
+                        Outcome::Ambiguous => {
+                            *summary.ambiguous.entry(g.definition.clone()).or_default() += 1
+                        }
+                        Outcome::NoMatch => {}
+                    }
                 }
             }
-            if !outcome.listed.is_empty() {
-                summary.listed += 1;
-            }
-            if outcome.is_hit() {
-                let smiles = match &rec.payload {
-                    Payload::Smiles(s) => s.as_str(),
-                    Payload::Molecule(_) => outcome.parent_smiles.as_deref().unwrap_or(""),
-                };
-                if args.csv {
+            summary.generic += u64::from(generic);
+            summary.listed += u64::from(c.verdicts.iter().any(|v| !v.listings.is_empty()));
+            summary.undetermined +=
+                u64::from(c.verdicts.iter().any(|v| v.status == Status::Undetermined));
+            let smiles = match &rec.payload {
+                Payload::Smiles(s) => s.as_str(),
+                Payload::Molecule(_) => c.parent_smiles.as_deref().unwrap_or(""),
+            };
+            match args.format {
+                Format::Csv => {
                     let mut w = csv::Writer::from_writer(Vec::new());
-                    let mut row = vec![
-                        rec.line.to_string(),
-                        rec.name.clone(),
-                        smiles.to_string(),
-                        outcome.parent_smiles.clone().unwrap_or_default(),
-                    ];
-                    row.extend(
-                        outcome
-                            .outcomes
-                            .iter()
-                            .map(|(_, o)| outcome_word(*o).to_string()),
-                    );
-                    row.push(outcome.listed.join("; "));
-                    w.write_record(&row)?;
+                    w.write_record(csv_row(rec.line, &rec.name, smiles, &c))?;
                     out.write_all(&w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
-                } else {
+                }
+                Format::Table => out.write_all(table_row(rec.line, &rec.name, &c).as_bytes())?,
+                Format::Json => {
                     let hit = Hit {
                         line: rec.line,
                         name: &rec.name,
                         smiles,
-                        parent_smiles: outcome.parent_smiles.as_deref(),
-                        results: outcome
-                            .outcomes
+                        results: c
+                            .verdicts
                             .iter()
-                            .map(|(id, o)| (id.as_str(), outcome_word(*o)))
+                            .filter_map(|v| v.generic.as_ref())
+                            .map(|g| (g.definition.as_str(), g.result.as_str()))
                             .collect(),
-                        listed: &outcome.listed,
+                        listed: listed_names(&c),
+                        parent_smiles: c.parent_smiles.as_deref(),
+                        parent_inchikey: c.parent_inchikey.as_deref(),
+                        components: &c.components,
+                        verdicts: &c.verdicts,
+                        other_listings: &c.other_listings,
+                        notes: &c.notes,
                     };
                     serde_json::to_writer(&mut out, &hit)?;
                     out.write_all(b"\n")?;
@@ -232,7 +384,7 @@ fn screen_one(
     classifier: &Classifier,
     rec: &Record,
     date: law::NaiveDate,
-) -> Result<ScreenOutcome, String> {
+) -> Result<Option<Classification>, String> {
     match &rec.payload {
         Payload::Smiles(s) => {
             if s.is_empty() {

@@ -30,10 +30,18 @@ pub enum ExportError {
     /// The substance text is malformed or names nothing on file (with the closest
     /// names in [`InputError::did_you_mean`]).
     #[error("substance: {0}")]
-    Input(#[from] InputError),
+    Input(InputError),
     /// Rule data are broken.
     #[error("export rules data: {0}")]
     Data(String),
+}
+
+// Not `#[from]`: that would make the input error the source as well, and chains of
+// causes would print it twice.
+impl From<InputError> for ExportError {
+    fn from(e: InputError) -> ExportError {
+        ExportError::Input(e)
+    }
 }
 
 /// What an export question comes to, from most to least severe.

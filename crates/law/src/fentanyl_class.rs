@@ -8,10 +8,11 @@
 //! modification (the condition is met), open text (ambiguous), or an unlisted change.
 //! Closed reading: one unlisted change puts the molecule outside the class.
 
-use crate::groups::{self, Region};
+use crate::groups::{self, fragment_smiles, Region};
 use chem::molecule::{AtomIdx, BondOrder, Molecule};
 use chem::Element;
 use serde::Deserialize;
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashSet};
 
 /// One legal text's wording of a condition.
@@ -56,6 +57,20 @@ pub struct Definition {
     /// Kinds admitted on the phenethyl (US B).
     #[serde(default)]
     pub phenethyl_groups: GroupRule,
+    /// How each open reading is settled, by group kind or reading key, in words (shown
+    /// with the finding it settles).
+    #[serde(default)]
+    pub readings: BTreeMap<String, String>,
+}
+
+impl Definition {
+    /// The recorded reading for a key, as a clause to append to a reason.
+    fn reading(&self, key: &str) -> String {
+        self.readings
+            .get(key)
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default()
+    }
 }
 
 /// How one region compares with fentanyl under one definition.
@@ -134,6 +149,8 @@ pub struct Judgement {
     pub is_reference: bool,
     /// Number of unlisted changes (fewer makes a better explanation of a `no_match`).
     pub unlisted: usize,
+    /// Number of findings that differ from fentanyl (fewer: the simpler reading).
+    pub changed: usize,
 }
 
 /// The anilidopiperidine core found in a molecule.
@@ -179,7 +196,8 @@ fn find_cores(mol: &Molecule) -> (Vec<Core>, String) {
             continue;
         }
         let s = ns[0];
-        let ordered: [AtomIdx; 6] = std::array::from_fn(|k| ring[(s + k) % 6]);
+        let forward: [AtomIdx; 6] = std::array::from_fn(|k| ring[(s + k) % 6]);
+        let ordered = lowest_locants(mol, forward);
         let c4 = ordered[3];
         let mut found = false;
         for n in mol.neighbours(c4) {
@@ -202,10 +220,52 @@ fn find_cores(mol: &Molecule) -> (Vec<Core>, String) {
     (cores, why)
 }
 
+/// The ring numbered from N1 in the direction that gives the substituents the lowest
+/// locants (then, position by position, the smaller group SMILES), so that "C3" means
+/// the same atom whatever order the input was written in.
+fn lowest_locants(mol: &Molecule, forward: [AtomIdx; 6]) -> [AtomIdx; 6] {
+    let reverse = [
+        forward[0], forward[5], forward[4], forward[3], forward[2], forward[1],
+    ];
+    let ring: HashSet<AtomIdx> = forward.iter().copied().collect();
+    let c4 = forward[3];
+    let key = |order: &[AtomIdx; 6]| {
+        let mut subs: Vec<(usize, String)> = Vec::new();
+        for (pos, &a) in order.iter().enumerate().skip(1) {
+            for n in mol.neighbours(a) {
+                if ring.contains(&n.atom) {
+                    continue;
+                }
+                // the group on C4 that is the anilide N is the same in both directions
+                let frag = if a == c4 {
+                    String::new()
+                } else {
+                    let g = Region::grow(mol, a, n.atom, &ring);
+                    fragment_smiles(mol, &g.atoms)
+                };
+                subs.push((pos + 1, frag));
+            }
+        }
+        subs.sort();
+        let locants: Vec<usize> = subs.iter().map(|(p, _)| *p).collect();
+        (locants, subs)
+    };
+    if key(&reverse) < key(&forward) {
+        reverse
+    } else {
+        forward
+    }
+}
+
 /// Judge a standardised parent against a definition.
 pub fn judge(mol: &Molecule, def: &Definition) -> Judgement {
     let (cores, why) = find_cores(mol);
-    let mut best: Option<((u8, std::cmp::Reverse<usize>), Judgement)> = None;
+    // The reading kept: the most severe outcome, then the fewest unlisted changes, then
+    // the fewest changes at all (an N-oxide is the oxygen on the ring N, not a phenethyl
+    // replaced by an oxygen), then the smallest explanation text: never the first found,
+    // which would depend on the order the input was written in.
+    type Rank = (u8, Reverse<usize>, Reverse<usize>, Reverse<Vec<String>>);
+    let mut best: Option<(Rank, Judgement)> = None;
     for core in &cores {
         for j in judge_core(mol, core, def) {
             let outcome_rank = match (j.outcome, j.is_reference) {
@@ -214,7 +274,14 @@ pub fn judge(mol: &Molecule, def: &Definition) -> Judgement {
                 (Outcome::NoMatch, true) => 2,
                 (Outcome::NoMatch, false) => 1,
             };
-            let rank = (outcome_rank, std::cmp::Reverse(j.unlisted));
+            let mut text = j.reasons.clone();
+            text.extend(j.conditions.iter().cloned());
+            let rank = (
+                outcome_rank,
+                Reverse(j.unlisted),
+                Reverse(j.changed),
+                Reverse(text),
+            );
             if best.as_ref().is_none_or(|(r, _)| rank > *r) {
                 best = Some((rank, j));
             }
@@ -230,6 +297,7 @@ pub fn judge(mol: &Molecule, def: &Definition) -> Judgement {
             flags: Vec::new(),
             is_reference: false,
             unlisted: 0,
+            changed: 0,
         },
     }
 }
@@ -435,6 +503,7 @@ fn combine(core: &Core, findings: Vec<Finding>) -> Judgement {
         flags,
         is_reference,
         unlisted,
+        changed: relevant.len(),
     }
 }
 
@@ -474,16 +543,6 @@ fn is_benzene(mol: &Molecule, ring: &[AtomIdx]) -> bool {
         && ring
             .iter()
             .all(|&a| el(mol, a) == Element::C && mol.atom(a).aromatic)
-}
-
-/// The group as SMILES with `*` at its attachment (its first atom).
-fn fragment_smiles(mol: &Molecule, atoms: &[AtomIdx]) -> String {
-    match atoms.first() {
-        Some(&attach) => {
-            chem::smiles::canonical_smiles(&mol.fragment_with_attachment(atoms, attach))
-        }
-        None => String::new(),
-    }
 }
 
 /// Kinds of the groups on a ring other than through `exclude`.
@@ -578,11 +637,12 @@ fn aryl_finding(mol: &Molecule, g: &Region, def: &Definition) -> Finding {
 
 fn substituent_phrase(mol: &Molecule, r: &Region) -> String {
     let k = groups::classify(mol, r);
-    format!(
-        "{} {}",
-        k.key().replace('_', " "),
-        fragment_smiles(mol, &r.atoms)
-    )
+    let frag = fragment_smiles(mol, &r.atoms);
+    let words = k.key().replace('_', " ");
+    match groups::common_name(&frag) {
+        Some(name) => format!("{words} {frag} ({name})"),
+        None => format!("{words} {frag}"),
+    }
 }
 
 /// The group on the anilide N that stands for fentanyl's propionyl (China 1, US E).
@@ -677,7 +737,7 @@ fn piperidine_finding(mol: &Molecule, g: &Region, position: &str, def: &Definiti
     let lab = label(def, "piperidine");
     let lab_s = lab.clone().unwrap_or_default();
     let kind = groups::classify(mol, g);
-    let frag = fragment_smiles(mol, &g.atoms);
+    let what = groups::label(mol, g, kind);
     let (state, reason, flag) = if def
         .piperidine_groups
         .allowed
@@ -686,10 +746,7 @@ fn piperidine_finding(mol: &Molecule, g: &Region, position: &str, def: &Definiti
     {
         (
             State::Met,
-            format!(
-                "{} ({frag}) on piperidine {position}: condition {lab_s}",
-                kind.describe()
-            ),
+            format!("{what} on piperidine {position}: condition {lab_s}"),
             None,
         )
     } else if def
@@ -700,13 +757,16 @@ fn piperidine_finding(mol: &Molecule, g: &Region, position: &str, def: &Definiti
     {
         (
             State::Ambiguous,
-            format!("{} ({frag}) on piperidine {position}: whether it is one of the listed substituents of condition {lab_s} is not settled by the text", kind.describe()),
+            format!(
+                "{what} on piperidine {position}: whether it is one of the listed substituents of condition {lab_s} is not settled by the text{}",
+                def.reading(kind.key())
+            ),
             None,
         )
     } else {
         (
             State::Unlisted,
-            format!("{} ({frag}) on piperidine {position} is not among the substituents listed in condition {lab_s}", kind.describe()),
+            format!("{what} on piperidine {position} is not among the substituents listed in condition {lab_s}"),
             Some("CN-text-'等'"),
         )
     };
@@ -856,21 +916,21 @@ fn us_linker_and_ring(
     let b_rule = &def.phenethyl_groups;
     let judge_b = |sub: &Region, place: &str| -> Finding {
         let kind = groups::classify(mol, sub);
-        let frag = fragment_smiles(mol, &sub.atoms);
+        let what = groups::label(mol, sub, kind);
         let (state, reason) = if b_rule.allowed.iter().any(|k| k == kind.key()) {
-            (
-                State::Met,
-                format!("{} ({frag}) on the {place}: ({lab_b})", kind.describe()),
-            )
+            (State::Met, format!("{what} on the {place}: ({lab_b})"))
         } else if b_rule.ambiguous.iter().any(|k| k == kind.key()) {
-            (State::Ambiguous, format!("{} ({frag}) on the {place}: whether it is a ({lab_b}) substituent is not settled by the text", kind.describe()))
+            (
+                State::Ambiguous,
+                format!(
+                    "{what} on the {place}: whether it is a ({lab_b}) substituent is not settled by the text{}",
+                    def.reading(kind.key())
+                ),
+            )
         } else {
             (
                 State::Unlisted,
-                format!(
-                    "{} ({frag}) on the {place} is not a ({lab_b}) substituent",
-                    kind.describe()
-                ),
+                format!("{what} on the {place} is not a ({lab_b}) substituent"),
             )
         };
         Finding {
@@ -941,7 +1001,10 @@ fn us_linker_and_ring(
             .collect();
         if judged.iter().all(|f| f.state == State::Met) {
             out.extend(judged);
-        } else if judged.iter().any(|f| f.state == State::Unlisted) {
+        } else {
+            // (A) covers a monocycle "whether or not further substituted": under the
+            // broad reading any non-fusing substituent on the benzene is (A), whatever
+            // its kind, so an open (B) kind and an unlisted one read alike here.
             let kinds: Vec<String> = subs.iter().map(|s| substituent_phrase(mol, s)).collect();
             out.push(Finding {
                 region: "n_substituent",
@@ -954,8 +1017,6 @@ fn us_linker_and_ring(
                 atoms: subs.iter().flat_map(|s| s.atoms.iter().copied()).chain(ring_atoms).collect(),
                 flag: Some("US-(A)-broad-reading"),
             });
-        } else {
-            out.extend(judged);
         }
     } else {
         let frag = fragment_smiles(mol, &ring_atoms);

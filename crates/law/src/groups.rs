@@ -4,7 +4,8 @@
 
 use chem::molecule::{AtomIdx, BondOrder, Molecule};
 use chem::Element;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 /// A substituent: the atoms of a group and the scaffold atom it is bonded to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +68,16 @@ pub enum GroupKind {
     Halo,
     /// Alkyl carrying halogens.
     Haloalkyl,
+    /// Alkenyl carrying halogens (C=CCl): the texts list haloalkyl and alkenyl, not the
+    /// combination.
+    Haloalkenyl,
+    /// O-alkenyl (vinyloxy, allyloxy): alkoxy and alkenyl listed, not the combination.
+    Alkenyloxy,
+    /// O-haloalkyl (OCF3): alkoxy and haloalkyl listed, not the combination.
+    Haloalkoxy,
+    /// An ether with a C=C in it (CH2OCH=CH2): ether and alkenyl listed, not the
+    /// combination.
+    AlkenylEther,
     /// NH2, NHR, NR2.
     Amino,
     /// NO2.
@@ -111,6 +122,10 @@ impl GroupKind {
             GroupKind::Aminoalkyl => "aminoalkyl",
             GroupKind::Halo => "halo",
             GroupKind::Haloalkyl => "haloalkyl",
+            GroupKind::Haloalkenyl => "haloalkenyl",
+            GroupKind::Alkenyloxy => "alkenyloxy",
+            GroupKind::Haloalkoxy => "haloalkoxy",
+            GroupKind::AlkenylEther => "alkenyl_ether",
             GroupKind::Amino => "amino",
             GroupKind::Nitro => "nitro",
             GroupKind::Cycloalkyl => "cycloalkyl",
@@ -142,6 +157,10 @@ impl GroupKind {
             GroupKind::Aminoalkyl => "an aminoalkyl group",
             GroupKind::Halo => "a halogen",
             GroupKind::Haloalkyl => "a haloalkyl group",
+            GroupKind::Haloalkenyl => "a haloalkenyl group",
+            GroupKind::Alkenyloxy => "an alkenyloxy group",
+            GroupKind::Haloalkoxy => "a haloalkoxy group",
+            GroupKind::AlkenylEther => "an alkenyl ether group",
             GroupKind::Amino => "an amino group",
             GroupKind::Nitro => "a nitro group",
             GroupKind::Cycloalkyl => "a cycloalkyl group",
@@ -156,6 +175,50 @@ impl GroupKind {
             GroupKind::NOxide => "an N-oxide oxygen",
             GroupKind::Other => "an unlisted group",
         }
+    }
+}
+
+/// The group as SMILES with `*` at its attachment (its first atom).
+pub fn fragment_smiles(mol: &Molecule, atoms: &[AtomIdx]) -> String {
+    match atoms.first() {
+        Some(&attach) => {
+            chem::smiles::canonical_smiles(&mol.fragment_with_attachment(atoms, attach))
+        }
+        None => String::new(),
+    }
+}
+
+const GROUP_NAMES_CSV: &str = include_str!("../../../data/reference/group_names.csv");
+
+/// Names of common groups by canonical fragment SMILES (`*OCC=C` -> allyloxy), from
+/// `data/reference/group_names.csv`; a row that does not parse is skipped (the table is
+/// checked by a test).
+fn group_names() -> &'static HashMap<String, String> {
+    static NAMES: OnceLock<HashMap<String, String>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut r = csv::Reader::from_reader(GROUP_NAMES_CSV.as_bytes());
+        r.records()
+            .flatten()
+            .filter_map(|rec| {
+                let m = chem::smiles::parse(rec.get(0)?).ok()?;
+                Some((chem::smiles::canonical_smiles(&m), rec.get(1)?.to_string()))
+            })
+            .collect()
+    })
+}
+
+/// The common name of a group given as canonical fragment SMILES (`*OCC=C` -> allyloxy).
+pub fn common_name(fragment: &str) -> Option<&'static str> {
+    group_names().get(fragment).map(String::as_str)
+}
+
+/// The group in words: its kind, its name when it has a common one, and its SMILES
+/// ("an alkenyloxy group (allyloxy, *OCC=C)").
+pub fn label(mol: &Molecule, region: &Region, kind: GroupKind) -> String {
+    let frag = fragment_smiles(mol, &region.atoms);
+    match group_names().get(&frag) {
+        Some(name) => format!("{} ({name}, {frag})", kind.describe()),
+        None => format!("{} ({frag})", kind.describe()),
     }
 }
 
@@ -331,17 +394,19 @@ pub fn classify(mol: &Molecule, region: &Region) -> GroupKind {
                 GroupKind::Alkyl
             }
         }
+        (Element::C, 0, 0, _) if double_cc => GroupKind::Haloalkenyl,
         (Element::C, 0, 0, _) => GroupKind::Haloalkyl,
-        (Element::O, _, 0, 0) => {
+        (Element::O, _, 0, hal) => {
             // O-R with R made of carbon (and ether oxygens): alkoxy
             let terminal_oh = region
                 .atoms
                 .iter()
                 .any(|&a| a != attach && el(mol, a) == Element::O && mol.atom(a).hydrogens > 0);
-            if terminal_oh {
-                GroupKind::Other
-            } else {
-                GroupKind::Alkoxy
+            match (terminal_oh, double_cc, hal > 0) {
+                (true, _, _) | (false, true, true) => GroupKind::Other,
+                (false, true, false) => GroupKind::Alkenyloxy,
+                (false, false, true) => GroupKind::Haloalkoxy,
+                (false, false, false) => GroupKind::Alkoxy,
             }
         }
         (Element::C, _, 0, 0) => {
@@ -351,6 +416,8 @@ pub fn classify(mol: &Molecule, region: &Region) -> GroupKind {
                 .any(|&a| el(mol, a) == Element::O && mol.atom(a).hydrogens > 0);
             if hydroxy {
                 GroupKind::Hydroxyalkyl
+            } else if double_cc {
+                GroupKind::AlkenylEther
             } else {
                 GroupKind::Ether
             }
@@ -397,5 +464,23 @@ mod tests {
         assert_eq!(kind("CSC"), GroupKind::Alkylthio);
         assert_eq!(kind("CC(=O)OC1CN2CCC1CC2"), GroupKind::EsterWithRing);
         assert_eq!(kind("C=O"), GroupKind::Oxo);
+        assert_eq!(kind("CC=CCl"), GroupKind::Haloalkenyl);
+        assert_eq!(kind("COCC=C"), GroupKind::Alkenyloxy);
+        assert_eq!(kind("COC=C"), GroupKind::Alkenyloxy);
+        assert_eq!(kind("COC(F)(F)F"), GroupKind::Haloalkoxy);
+        assert_eq!(kind("CCOC=C"), GroupKind::AlkenylEther);
+    }
+
+    #[test]
+    fn every_group_name_row_parses_and_is_unique() {
+        let mut r = csv::Reader::from_reader(GROUP_NAMES_CSV.as_bytes());
+        let rows = r.records().count();
+        assert_eq!(group_names().len(), rows, "a row did not parse or repeats a fragment");
+        let m = chem::smiles::parse("C1CC1OCC=C").unwrap();
+        let region = Region::grow(&m, 2, 3, &HashSet::from([0, 1, 2]));
+        assert_eq!(
+            label(&m, &region, classify(&m, &region)),
+            "an alkenyloxy group (allyloxy, *OCC=C)"
+        );
     }
 }

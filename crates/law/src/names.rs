@@ -66,8 +66,10 @@ pub fn suggest<'a>(
         }
     }
     scored.sort();
+    // only the closest: within one edit of the best
+    let best = scored.first().map_or(0, |s| s.0);
     let mut out: Vec<String> = Vec::new();
-    for (_, _, c) in scored {
+    for (_, _, c) in scored.into_iter().filter(|s| s.0 <= best + 1) {
         if !out.iter().any(|o| normalise(o) == normalise(&c)) {
             out.push(c);
         }

@@ -4,6 +4,7 @@
 
 use crate::auth::{new_id, Caller};
 use crate::{api_name, AppState, Problem};
+use law::ExportDecision;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -226,19 +227,9 @@ pub async fn submit(
             form.mixture.as_deref(),
             &r.workflow.jurisdiction,
         )
-        .map_err(|e| Problem::unprocessable("export-check", e.to_string()))?;
-    if answer.substance_ids.is_empty() && answer.parent_smiles.is_none() {
-        return Err(Problem::unprocessable(
-            "unknown-substance",
-            format!(
-                "substance: '{}' is not in the catalogue; give its CAS number or structure (SMILES)",
-                form.substance
-            ),
-        )
-        .with_context(&answer));
-    }
-    match answer.decision.as_str() {
-        "prohibited" => {
+        .map_err(Problem::from)?;
+    match answer.decision {
+        ExportDecision::Prohibited => {
             return Err(Problem::unprocessable(
                 "export-prohibited",
                 "this export is prohibited: no licence can be granted",
@@ -246,7 +237,21 @@ pub async fn submit(
             .with_errors(answer.reasons.clone())
             .with_context(&answer))
         }
-        "no_licence_required" => {
+        // Fail safe: what cannot be judged is neither waved through nor filed as an
+        // application for an unknown regime; the exporter gives the structure or asks
+        // the authority for a ruling.
+        ExportDecision::Undetermined => {
+            return Err(Problem::unprocessable(
+                "undetermined-substance",
+                format!(
+                    "substance: '{}' could not be judged (undetermined); give its structure (SMILES or molfile) or ask the licensing authority for a ruling",
+                    form.substance
+                ),
+            )
+            .with_errors(answer.reasons.clone())
+            .with_context(&answer))
+        }
+        ExportDecision::NoLicenceRequired => {
             return Ok((
                 StatusCode::OK,
                 HeaderMap::new(),
@@ -260,7 +265,7 @@ pub async fn submit(
                 }),
             ))
         }
-        _ => {}
+        ExportDecision::LicenceRequired => {}
     }
     let (org, licences) = s
         .organisation_with_licences(&p.org)
@@ -321,7 +326,7 @@ pub async fn submit(
     let needs_verification = answer
         .regimes
         .iter()
-        .any(|g| g.decision == "licence_required" && g.verification.is_some());
+        .any(|g| g.decision == ExportDecision::LicenceRequired && g.verification.is_some());
     let review_days = answer
         .regimes
         .iter()

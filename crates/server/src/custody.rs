@@ -437,7 +437,7 @@ async fn process(
             }
             Ok(None) => {}
             Ok(Some(Ilmd { substance, unit_kg })) => {
-                let found = match s.rules.export.identify(&s.rules.classifier, &substance) {
+                let found = match s.rules.export.identify(&s.rules.classifier, &substance, now.date_naive()) {
                     Ok(f) => f,
                     Err(err) => {
                         return Ok(Err(IlmdError {
@@ -1036,7 +1036,7 @@ async fn export_permit(
     let covers = s
         .rules
         .export
-        .identify(&s.rules.classifier, &p.substance)
+        .identify(&s.rules.classifier, &p.substance, day)
         .ok()
         .flatten()
         .is_some_and(|i| i.substance_ids.contains(&lot.substance_id));

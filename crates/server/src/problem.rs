@@ -24,6 +24,9 @@ pub struct Problem {
     /// Extra machine-readable context (e.g. the export-rule answer).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<serde_json::Value>,
+    /// The closest names on file, when a substance name was not recognised.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub did_you_mean: Vec<String>,
     #[serde(skip)]
     www_authenticate: bool,
 }
@@ -48,6 +51,7 @@ impl Problem {
             detail: detail.into(),
             errors: Vec::new(),
             context: None,
+            did_you_mean: Vec::new(),
             www_authenticate: status == StatusCode::UNAUTHORIZED,
         }
     }
@@ -97,6 +101,23 @@ impl IntoResponse for Problem {
             );
         }
         res
+    }
+}
+
+impl From<law::InputError> for Problem {
+    fn from(e: law::InputError) -> Problem {
+        let mut p = Problem::unprocessable("unknown-substance", format!("substance: {e}"));
+        p.did_you_mean = e.did_you_mean().to_vec();
+        p
+    }
+}
+
+impl From<law::ExportError> for Problem {
+    fn from(e: law::ExportError) -> Problem {
+        match e {
+            law::ExportError::Input(i) => Problem::from(i),
+            other => Problem::unprocessable("export-check", other.to_string()),
+        }
     }
 }
 
