@@ -40,7 +40,14 @@ fn inputs(args: Vec<String>) -> Result<Box<dyn Iterator<Item = std::io::Result<S
             out.extend(
                 text.split("$$$$")
                     .filter(|r| r.contains("M  END"))
-                    .map(|r| Ok(r.trim_start_matches(['\r', '\n']).to_string())),
+                    // the line end after `$$$$`, not the (possibly empty) title line
+                    .map(|r| {
+                        let r = r
+                            .strip_prefix("\r\n")
+                            .or_else(|| r.strip_prefix('\n'))
+                            .unwrap_or(r);
+                        Ok(r.to_string())
+                    }),
             );
         } else {
             out.push(Ok(a));

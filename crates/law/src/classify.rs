@@ -406,7 +406,8 @@ impl Classifier {
         }
         if text.contains('\n') {
             if text.contains("M  END") || text.contains("V2000") || text.contains("V3000") {
-                let molecule = chem::molfile::parse_molfile(input.trim_start_matches('\n'))
+                // as given: the first line is the title, and may be empty
+                let molecule = chem::molfile::parse_molfile(input)
                     .map_err(|e| InputError::Molfile(e.to_string()))?;
                 let title = input.lines().next().map(str::trim).unwrap_or_default();
                 return Ok(Query::Structure {
@@ -828,27 +829,41 @@ impl Classifier {
             if verdicts.iter().any(|v| v.jurisdiction == jur) {
                 continue;
             }
+            // equal copies (a 2:1 salt): the first in the input
             let best = judged
                 .iter()
-                .flatten()
-                .filter_map(|j| j.verdicts.iter().find(|v| v.jurisdiction == jur).map(|v| (j, v)))
-                .max_by_key(|(j, v)| rank(j, v));
+                .enumerate()
+                .filter_map(|(i, j)| j.as_ref().map(|j| (i, j)))
+                .filter_map(|(i, j)| {
+                    j.verdicts
+                        .iter()
+                        .find(|v| v.jurisdiction == jur)
+                        .map(|v| (i, j, v))
+                })
+                .max_by_key(|(i, j, v)| (rank(j, v), std::cmp::Reverse(*i)))
+                .map(|(_, j, v)| (j, v));
             if let Some((_, v)) = best {
                 verdicts.push(v.clone());
             }
         }
         let carrier = judged
             .iter()
-            .flatten()
-            .max_by_key(|j| {
+            .enumerate()
+            .filter_map(|(i, j)| j.as_ref().map(|j| (i, j)))
+            .max_by_key(|(i, j)| {
                 let worst = j.verdicts.iter().map(|v| v.status).max();
                 (
                     worst,
-                    j.verdicts.iter().filter(|v| v.status == worst.unwrap_or(Status::NotControlled)).count(),
+                    j.verdicts
+                        .iter()
+                        .filter(|v| Some(v.status) == worst)
+                        .count(),
                     j.part.parent.heavy_atom_count(),
                     std::cmp::Reverse(j.smiles.clone()),
+                    std::cmp::Reverse(*i),
                 )
-            });
+            })
+            .map(|(_, j)| j);
         let mut other_listings: Vec<OtherListing> = Vec::new();
         for o in judged.iter().flatten().flat_map(|j| j.other.iter()) {
             if !other_listings.contains(o) {

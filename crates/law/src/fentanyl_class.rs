@@ -411,11 +411,29 @@ fn judge_core(mol: &Molecule, core: &Core, def: &Definition) -> Vec<Judgement> {
                 .chain(ring_findings.iter())
                 .cloned()
                 .collect();
-            findings.sort_by_key(|f| std::cmp::Reverse(f.state));
+            // Most severe first, then by region and sentence: the order of the input's
+            // atoms (adjacency, ring perception) must not show in the explanation.
+            findings.sort_by(|a, b| {
+                b.state
+                    .cmp(&a.state)
+                    .then_with(|| region_rank(a.region).cmp(&region_rank(b.region)))
+                    .then_with(|| a.reason.cmp(&b.reason))
+            });
             out.push(combine(core, findings));
         }
     }
     out
+}
+
+/// The order regions are explained in: the anilide first, then the ring N, then the ring.
+fn region_rank(region: &str) -> u8 {
+    match region {
+        "acyl" => 0,
+        "aryl" => 1,
+        "anilide" => 2,
+        "n_substituent" => 3,
+        _ => 4,
+    }
 }
 
 fn unlisted(region: &'static str, reason: String, atoms: Vec<AtomIdx>) -> Finding {
@@ -624,7 +642,8 @@ fn aryl_finding(mol: &Molecule, g: &Region, def: &Definition) -> Finding {
         };
     }
     let what = if is_benzene(mol, &ring) {
-        let kinds: Vec<String> = subs.iter().map(|s| substituent_phrase(mol, s)).collect();
+        let mut kinds: Vec<String> = subs.iter().map(|s| substituent_phrase(mol, s)).collect();
+        kinds.sort();
         format!("substituted phenyl ({}) on the anilide N", kinds.join(", "))
     } else {
         format!(
@@ -892,7 +911,16 @@ fn us_phenethyl(mol: &Molecule, g: &Region, def: &Definition) -> Vec<Finding> {
                 continue;
             }
             let f = us_linker_and_ring(mol, g, c1, c2, r, def, &lab_a, &lab_b);
-            if best.as_ref().is_none_or(|b| rank(&f) < rank(b)) {
+            // the mildest reading; equal ones by their sentences, not by atom order
+            let text = |f: &Vec<Finding>| {
+                let mut t: Vec<String> = f.iter().map(|x| x.reason.clone()).collect();
+                t.sort();
+                t
+            };
+            if best
+                .as_ref()
+                .is_none_or(|b| (rank(&f), text(&f)) < (rank(b), text(b)))
+            {
                 best = Some(f);
             }
         }
@@ -1005,7 +1033,9 @@ fn us_linker_and_ring(
             // (A) covers a monocycle "whether or not further substituted": under the
             // broad reading any non-fusing substituent on the benzene is (A), whatever
             // its kind, so an open (B) kind and an unlisted one read alike here.
-            let kinds: Vec<String> = subs.iter().map(|s| substituent_phrase(mol, s)).collect();
+            let mut kinds: Vec<String> =
+                subs.iter().map(|s| substituent_phrase(mol, s)).collect();
+            kinds.sort();
             out.push(Finding {
                 region: "n_substituent",
                 condition: Some(lab_a.to_string()),
