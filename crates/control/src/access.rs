@@ -92,6 +92,9 @@ pub enum Operation<'a> {
     VerifyAudit,
     /// Manage organisations, users and enterprise licences.
     ManageIdentities,
+    /// Classify a chemical or ask whether its export needs a licence (the law is public:
+    /// every signed-in role may).
+    CheckSubstance,
 }
 
 /// A refusal, with the reason the caller sees.
@@ -105,6 +108,7 @@ pub fn may(p: &Principal, op: &Operation) -> Result<(), Denied> {
     use Role as R;
     let deny = |why: &str| Err(Denied(format!("{} may not {why}", p.role.as_str())));
     match (op, p.role) {
+        (O::CheckSubstance, _) => Ok(()),
         (O::SubmitApplication, R::ComplianceOfficer) if p.exporter => Ok(()),
         (O::SubmitApplication, R::ComplianceOfficer) => Err(Denied(
             "the organisation is not registered as an exporter".into(),

@@ -23,6 +23,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod oversight;
 pub mod permits;
+pub mod substances;
 mod problem;
 
 pub use problem::Problem;
@@ -283,6 +284,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/parties/{gln}", put(oversight::put_party))
         .route("/api/v1/production-plans", put(oversight::put_plan))
         .route("/api/v1/audit/verify", get(p::verify_audit))
+        .route("/api/v1/classifications", post(substances::classify))
+        .route("/api/v1/export-checks", post(substances::export_check))
         .fallback(|| async { Problem::not_found("no such endpoint") })
         .method_not_allowed_fallback(|| async {
             Problem::new(

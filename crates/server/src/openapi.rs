@@ -3,7 +3,8 @@
 //! air-gapped site use `/openapi.json` with any local viewer).
 
 use crate::{
-    admin, applications, auth, events, notifications, oversight, permits, AppState, Problem,
+    admin, applications, auth, events, notifications, oversight, permits, substances, AppState,
+    Problem,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -28,6 +29,7 @@ impl Modify for BearerAuth {
     info(title = "FentGuard API", description = "Export licensing of fentanyl precursors: applications, risk assessment, pre-export notifications, signed permits, customs; the EPCIS 2.0 traceability ledger under /epcis with the control rules applied to every event; inventory, deadlines, alerts and credit ratings. Errors are application/problem+json."),
     paths(
         permits::healthz, auth::login, auth::me,
+        substances::classify, substances::export_check,
         admin::create_organisation, admin::list_organisations, admin::create_user, admin::put_licence, admin::licences_of,
         applications::submit, applications::list, applications::get_one, applications::request_information,
         applications::provide_information, applications::forward, applications::decide, applications::withdraw,

@@ -2,93 +2,15 @@
 //! endpoint, on SQLite and on PostgreSQL.
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
-use server::{router, AppState};
-use std::collections::BTreeMap;
+use server::AppState;
 use store::Store;
-use tower::ServiceExt;
 
 mod common;
-
-struct Api {
-    s: AppState,
-    tokens: BTreeMap<String, String>,
-}
-
-impl Api {
-    async fn new(url: &str) -> Api {
-        let (s, tokens) = common::seeded(url).await;
-        Api { s, tokens }
-    }
-
-    async fn raw(
-        &self,
-        method: &str,
-        uri: &str,
-        who: Option<&str>,
-        body: Body,
-        ctype: &str,
-    ) -> (StatusCode, Value) {
-        let mut req = Request::builder().method(method).uri(uri);
-        if let Some(w) = who {
-            let token = self.tokens.get(w).map_or(w, |t| t.as_str());
-            req = req.header("authorization", format!("Bearer {token}"));
-        }
-        if !ctype.is_empty() {
-            req = req.header("content-type", ctype);
-        }
-        let res = router(self.s.clone())
-            .oneshot(req.body(body).expect("request"))
-            .await
-            .expect("response");
-        let status = res.status();
-        if status.is_client_error() || status.is_server_error() {
-            let ct = res
-                .headers()
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
-            assert_eq!(ct, "application/problem+json", "{method} {uri} -> {status}");
-        }
-        let bytes = axum::body::to_bytes(res.into_body(), 4 << 20)
-            .await
-            .expect("body");
-        let v = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
-        assert_ne!(
-            status,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "{method} {uri}: {v}"
-        );
-        (status, v)
-    }
-
-    async fn call(
-        &self,
-        method: &str,
-        uri: &str,
-        who: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        match body {
-            Some(b) => {
-                self.raw(
-                    method,
-                    uri,
-                    who,
-                    Body::from(b.to_string()),
-                    "application/json",
-                )
-                .await
-            }
-            None => self.raw(method, uri, who, Body::empty(), "").await,
-        }
-    }
-}
+use common::Api;
 
 fn b64(s: &str) -> String {
     use base64::Engine;
@@ -1058,6 +980,8 @@ async fn access_on(url: &str) {
         ("GET", "/epcis/capture".into(), EVENT_READERS.to_vec()),
         ("GET", "/epcis/events".into(), EVENT_READERS.to_vec()),
         // last: it revokes each caller's token
+        ("POST", "/api/v1/classifications".into(), vec!["*"]),
+        ("POST", "/api/v1/export-checks".into(), vec!["*"]),
         ("POST", "/api/v1/auth/logout".into(), vec!["*"]),
     ];
     // password login, a user created by the administrator, logout revokes the token
