@@ -11,17 +11,13 @@ fn fentguard(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().expect("spawn fentguard");
-    if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(text.as_bytes())
-            .expect("write stdin");
-    } else {
-        drop(child.stdin.take());
-    }
+    // Standard input is fed from a thread: a large input would otherwise fill the pipes
+    // in both directions and deadlock.
+    let mut pipe = child.stdin.take().expect("stdin");
+    let text = stdin.unwrap_or_default().to_string();
+    let feeder = std::thread::spawn(move || pipe.write_all(text.as_bytes()));
     let out = child.wait_with_output().expect("run");
+    feeder.join().expect("feeder").expect("write stdin");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into(),
@@ -377,4 +373,174 @@ fn admin_init_creates_the_first_administrator_once() {
     let (code, _, err) = fentguard(&args, Some("a long enough passphrase\n"));
     assert_eq!(code, 2);
     assert!(err.contains("already has an administrator"), "{err}");
+}
+
+/// SMILES of the evaluation cases and of every 7th generated input (molfiles left out:
+/// `screen` reads them from SD files).
+fn screening_inputs() -> Vec<String> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../law/tests/data");
+    let mut out = Vec::new();
+    let mut r = csv::Reader::from_path(format!("{root}/fentanyl_cases.csv")).expect("cases");
+    let col = r.headers().expect("h").iter().position(|h| h == "smiles");
+    for rec in r.records() {
+        out.push(rec.expect("row")[col.expect("smiles")].to_string());
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(
+            std::fs::File::open(format!("{root}/differential.csv.gz")).expect("fixture"),
+        ),
+        &mut text,
+    )
+    .expect("gzip");
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    for rec in r.records().step_by(7) {
+        let s = rec.expect("row")[2].to_string();
+        if !s.contains('\n') {
+            out.push(s);
+        }
+    }
+    // listed substances outside the generic class, and their salts and labels
+    out.extend(
+        [
+            "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",
+            "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1.OC(=O)CC(O)(CC(=O)O)C(=O)O",
+            "CCC(=O)N(c1c([2H])c([2H])c([2H])c([2H])c1[2H])C1CCN(CCc2ccccc2)CC1",
+            "CCC(=O)N(C1CCNCC1)c1ccccc1",
+            "O=C1CCN(CCc2ccccc2)CC1",
+            "C1CN(CCC1Nc1ccccc1)CCc1ccccc1",
+            "O=C1CCNCC1",
+        ]
+        .map(String::from),
+    );
+    out
+}
+
+#[test]
+fn screen_reports_what_classify_calls_controlled_or_undetermined_with_the_same_verdicts() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let inputs = screening_inputs();
+    let smi = dir.path().join("in.smi");
+    std::fs::write(&smi, inputs.join("\n") + "\n").expect("write");
+    let date = "2026-06-01";
+    let (code, out, err) = fentguard(
+        &["screen", smi.to_str().expect("p"), "--date", date, "--quiet"],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let hits: std::collections::BTreeMap<u64, serde_json::Value> = json_lines(&out)
+        .into_iter()
+        .map(|h| (h["line"].as_u64().expect("line"), h))
+        .collect();
+    let (_, out, _) = fentguard(
+        &["classify", "--format", "json", "--date", date],
+        Some(&(inputs.join("\n") + "\n")),
+    );
+    let answers = json_lines(&out);
+    assert_eq!(answers.len(), inputs.len());
+    let mut reported = 0;
+    for a in &answers {
+        let line = a["line"].as_u64().expect("line");
+        let hit = a["verdicts"]
+            .as_array()
+            .expect("verdicts")
+            .iter()
+            .any(|v| v["status"] != "not_controlled");
+        match hits.get(&line) {
+            Some(h) => {
+                assert!(hit, "screen reported line {line}, classify does not: {a}");
+                assert_eq!(h["verdicts"], a["verdicts"], "line {line}");
+                assert_eq!(h["components"], a["components"], "line {line}");
+                reported += 1;
+            }
+            None => assert!(!hit, "screen missed line {line}: {a}"),
+        }
+    }
+    // fentanyl, its salt and label, norfentanyl, NPP, 4-ANPP, 4-piperidone: all found
+    let n = inputs.len() as u64;
+    for line in n - 6..=n {
+        assert!(hits.contains_key(&line), "listed substance on line {line} missed");
+    }
+    let summary: serde_json::Value = serde_json::from_str(
+        err.lines()
+            .find_map(|l| l.strip_prefix("summary: "))
+            .expect("summary"),
+    )
+    .expect("json");
+    assert_eq!(summary["hits"], reported);
+    assert!(summary["listed"].as_u64() >= Some(7), "{summary}");
+    assert!(summary["generic"].as_u64() > Some(100), "{summary}");
+    assert!(summary["undetermined"].as_u64() > Some(100), "{summary}");
+    // the table for people and the CSV carry the same hits
+    for (format, header) in [("table", "listed as"), ("csv", "CN_status")] {
+        let (code, out, _) = fentguard(
+            &[
+                "screen",
+                smi.to_str().expect("p"),
+                "--date",
+                date,
+                "--format",
+                format,
+                "--quiet",
+            ],
+            None,
+        );
+        assert_eq!(code, 0);
+        assert!(out.lines().next().is_some_and(|l| l.contains(header)), "{out}");
+        assert_eq!(out.lines().count(), reported + 1, "{format}");
+    }
+}
+
+#[test]
+fn salts_misspellings_cas_and_molfiles_read_through_one_resolver() {
+    // fentanyl pamoate: the counter-ion is larger than the base; still fentanyl
+    let (code, out, _) = fentguard(
+        &[
+            "classify",
+            "--format",
+            "json",
+            "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1.OC(=O)c1cc2ccccc2c(Cc2c(O)c(C(O)=O)cc3ccccc23)c1O fentanyl pamoate",
+            "fentanyl citrate",
+            "79-11-8",
+            "PJMPHNIQZUBGLI-UHFFFAOYSA-N",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{out}");
+    let v = json_lines(&out);
+    for a in &v[..2] {
+        assert_eq!(verdict(a, "CN")["status"], "controlled", "{a}");
+        assert_eq!(verdict(a, "US")["status"], "controlled", "{a}");
+    }
+    assert_eq!(verdict(&v[0], "CN")["component"], 0);
+    assert_eq!(verdict(&v[2], "CN")["status"], "undetermined", "{}", v[2]);
+    assert_eq!(v[3]["name"], "Fentanyl", "{}", v[3]);
+    // a misspelt name: refused with the closest names, in JSON and for people
+    let (code, out, _) = fentguard(&["classify", "--format", "json", "fentanil"], None);
+    assert_eq!(code, 1);
+    assert_eq!(json_lines(&out)[0]["did_you_mean"], serde_json::json!(["Fentanyl"]));
+    let (_, out, _) = fentguard(&["classify", "4-ANNP", "N-phenethyl-4-piperidinone"], None);
+    assert!(out.contains("did you mean: 4-ANPP"), "{out}");
+    assert!(out.contains("did you mean: N-Phenethyl-4-piperidone"), "{out}");
+    // export-check: an unknown name is an error, never "no licence required"
+    let (code, out, err) = fentguard(
+        &["export-check", "--substance", "fentanil", "--destination", "MX"],
+        None,
+    );
+    assert_ne!(code, 0, "{out}");
+    assert!(!out.contains("no_licence_required") && !out.contains("no licence"), "{out}");
+    assert!(err.contains("did you mean: Fentanyl"), "{err}");
+    // a molfile file
+    let dir = tempfile::tempdir().expect("tmp");
+    let mol = dir.path().join("x.mol");
+    std::fs::write(
+        &mol,
+        "ethanol\n  x\n\n  3  2  0  0  0  0  0  0  0  0999 V2000\n    0.0000    0.0000    0.0000 C   0  0\n    0.0000    0.0000    0.0000 C   0  0\n    0.0000    0.0000    0.0000 O   0  0\n  1  2  1  0\n  2  3  1  0\nM  END\n",
+    )
+    .expect("write");
+    let (code, out, _) = fentguard(&["classify", "--format", "json", mol.to_str().expect("p")], None);
+    assert_eq!(code, 0, "{out}");
+    let v = json_lines(&out);
+    assert_eq!(v[0]["name"], "ethanol");
+    assert_eq!(verdict(&v[0], "CN")["status"], "not_controlled");
 }
