@@ -40,7 +40,11 @@ pub fn run(a: ExportArgs) -> Result<ExitCode> {
 }
 
 fn write_table(out: &mut impl Write, a: &ExportAnswer) -> std::io::Result<()> {
-    let what = a.substance.as_deref().unwrap_or("?");
+    let what = a
+        .substance
+        .as_deref()
+        .or(a.parent_smiles.as_deref())
+        .unwrap_or("?");
     writeln!(
         out,
         "{what}: export from {} to {} on {}",
@@ -49,7 +53,9 @@ fn write_table(out: &mut impl Write, a: &ExportAnswer) -> std::io::Result<()> {
     let decision = match a.decision {
         ExportDecision::LicenceRequired => "LICENCE REQUIRED",
         ExportDecision::Prohibited => "PROHIBITED",
-        ExportDecision::Undetermined => "UNDETERMINED (cannot be judged: not 'no licence required')",
+        ExportDecision::Undetermined => {
+            "UNDETERMINED (cannot be judged: not 'no licence required')"
+        }
         ExportDecision::NoLicenceRequired => "no licence required",
     };
     writeln!(out, "  decision: {decision}")?;

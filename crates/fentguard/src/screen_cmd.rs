@@ -21,7 +21,10 @@ const MAX_REPORTED_ERRORS: usize = 50;
 
 /// A record and, when it could be read, its screening result (the classification of a
 /// hit).
-type Screened = (Result<Record>, Option<Result<Option<Classification>, String>>);
+type Screened = (
+    Result<Record>,
+    Option<Result<Option<Classification>, String>>,
+);
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -424,7 +424,13 @@ fn screen_reports_what_classify_calls_controlled_or_undetermined_with_the_same_v
     std::fs::write(&smi, inputs.join("\n") + "\n").expect("write");
     let date = "2026-06-01";
     let (code, out, err) = fentguard(
-        &["screen", smi.to_str().expect("p"), "--date", date, "--quiet"],
+        &[
+            "screen",
+            smi.to_str().expect("p"),
+            "--date",
+            date,
+            "--quiet",
+        ],
         None,
     );
     assert_eq!(code, 0, "{err}");
@@ -459,7 +465,10 @@ fn screen_reports_what_classify_calls_controlled_or_undetermined_with_the_same_v
     // fentanyl, its salt and label, norfentanyl, NPP, 4-ANPP, 4-piperidone: all found
     let n = inputs.len() as u64;
     for line in n - 6..=n {
-        assert!(hits.contains_key(&line), "listed substance on line {line} missed");
+        assert!(
+            hits.contains_key(&line),
+            "listed substance on line {line} missed"
+        );
     }
     let summary: serde_json::Value = serde_json::from_str(
         err.lines()
@@ -486,7 +495,10 @@ fn screen_reports_what_classify_calls_controlled_or_undetermined_with_the_same_v
             None,
         );
         assert_eq!(code, 0);
-        assert!(out.lines().next().is_some_and(|l| l.contains(header)), "{out}");
+        assert!(
+            out.lines().next().is_some_and(|l| l.contains(header)),
+            "{out}"
+        );
         assert_eq!(out.lines().count(), reported + 1, "{format}");
     }
 }
@@ -518,17 +530,32 @@ fn salts_misspellings_cas_and_molfiles_read_through_one_resolver() {
     // a misspelt name: refused with the closest names, in JSON and for people
     let (code, out, _) = fentguard(&["classify", "--format", "json", "fentanil"], None);
     assert_eq!(code, 1);
-    assert_eq!(json_lines(&out)[0]["did_you_mean"], serde_json::json!(["Fentanyl"]));
+    assert_eq!(
+        json_lines(&out)[0]["did_you_mean"],
+        serde_json::json!(["Fentanyl"])
+    );
     let (_, out, _) = fentguard(&["classify", "4-ANNP", "N-phenethyl-4-piperidinone"], None);
     assert!(out.contains("did you mean: 4-ANPP"), "{out}");
-    assert!(out.contains("did you mean: N-Phenethyl-4-piperidone"), "{out}");
+    assert!(
+        out.contains("did you mean: N-Phenethyl-4-piperidone"),
+        "{out}"
+    );
     // export-check: an unknown name is an error, never "no licence required"
     let (code, out, err) = fentguard(
-        &["export-check", "--substance", "fentanil", "--destination", "MX"],
+        &[
+            "export-check",
+            "--substance",
+            "fentanil",
+            "--destination",
+            "MX",
+        ],
         None,
     );
     assert_ne!(code, 0, "{out}");
-    assert!(!out.contains("no_licence_required") && !out.contains("no licence"), "{out}");
+    assert!(
+        !out.contains("no_licence_required") && !out.contains("no licence"),
+        "{out}"
+    );
     assert!(err.contains("did you mean: Fentanyl"), "{err}");
     // a molfile file
     let dir = tempfile::tempdir().expect("tmp");
@@ -538,7 +565,10 @@ fn salts_misspellings_cas_and_molfiles_read_through_one_resolver() {
         "ethanol\n  x\n\n  3  2  0  0  0  0  0  0  0  0999 V2000\n    0.0000    0.0000    0.0000 C   0  0\n    0.0000    0.0000    0.0000 C   0  0\n    0.0000    0.0000    0.0000 O   0  0\n  1  2  1  0\n  2  3  1  0\nM  END\n",
     )
     .expect("write");
-    let (code, out, _) = fentguard(&["classify", "--format", "json", mol.to_str().expect("p")], None);
+    let (code, out, _) = fentguard(
+        &["classify", "--format", "json", mol.to_str().expect("p")],
+        None,
+    );
     assert_eq!(code, 0, "{out}");
     let v = json_lines(&out);
     assert_eq!(v[0]["name"], "ethanol");

@@ -379,7 +379,9 @@ impl Catalogue {
 
     /// The substance whose recorded standard InChIKey this is.
     pub fn by_inchikey(&self, key: &str) -> Option<&Substance> {
-        self.by_inchikey.get(key.trim()).map(|&i| &self.substances[i])
+        self.by_inchikey
+            .get(key.trim())
+            .map(|&i| &self.substances[i])
     }
 
     /// The substance with this name or synonym.

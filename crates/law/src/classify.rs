@@ -272,7 +272,9 @@ impl Classification {
 
     /// The verdict of one jurisdiction.
     pub fn verdict(&self, jurisdiction: &str) -> Option<&Verdict> {
-        self.verdicts.iter().find(|v| v.jurisdiction == jurisdiction)
+        self.verdicts
+            .iter()
+            .find(|v| v.jurisdiction == jurisdiction)
     }
 }
 
@@ -592,8 +594,13 @@ impl Classifier {
         };
         match s.smiles.as_deref().map(chem::smiles::parse) {
             Some(Ok(mol)) => {
-                let mut c =
-                    self.classify_parts(&mol, Some(name), Some((s, matched_by)), salt.is_some(), date);
+                let mut c = self.classify_parts(
+                    &mol,
+                    Some(name),
+                    Some((s, matched_by)),
+                    salt.is_some(),
+                    date,
+                );
                 if let Some(x) = salt {
                     c.notes.push(format!(
                         "declared as the {}: judged on the base, {:.4} kg of base per kg",
@@ -813,7 +820,9 @@ impl Classifier {
         let rank = |j: &Judged, v: &Verdict| {
             (
                 v.status,
-                v.generic.as_ref().is_some_and(|g| g.result == Outcome::Match),
+                v.generic
+                    .as_ref()
+                    .is_some_and(|g| g.result == Outcome::Match),
                 !v.listings.is_empty(),
                 j.part.parent.heavy_atom_count(),
                 std::cmp::Reverse(j.smiles.clone()),
@@ -968,11 +977,7 @@ impl Classifier {
             }
         }
         for v in &mut verdicts {
-            let generic = v
-                .generic
-                .as_ref()
-                .filter(|g| g.in_force)
-                .map(|g| g.result);
+            let generic = v.generic.as_ref().filter(|g| g.in_force).map(|g| g.result);
             v.controlled = generic == Some(Outcome::Match) || !v.listings.is_empty();
             v.status = if v.controlled {
                 Status::Controlled

@@ -338,7 +338,12 @@ impl ExportChecker {
                 let key = classification.parent_smiles.clone();
                 let ids: Vec<String> = key
                     .as_deref()
-                    .map(|k| cat.by_structure_key(k).iter().map(|x| x.id.clone()).collect())
+                    .map(|k| {
+                        cat.by_structure_key(k)
+                            .iter()
+                            .map(|x| x.id.clone())
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let total = chem::formula::molecular_weight(&molecule).max(1e-9);
                 let carried: f64 = chem::standardise::standardise_components(&molecule)
@@ -349,11 +354,22 @@ impl ExportChecker {
                     .map(|p| chem::formula::molecular_weight(&p.parent))
                     .sum();
                 let several = classification.components.len() > 1;
-                let neutralised = classification.notes.iter().any(|n| n.ends_with("charges neutralised"));
+                let neutralised = classification
+                    .notes
+                    .iter()
+                    .any(|n| n.ends_with("charges neutralised"));
                 Resolved {
-                    name: name.or_else(|| ids.first().and_then(|id| cat.substance(id)).map(|s| s.name.clone())),
+                    name: name.or_else(|| {
+                        ids.first()
+                            .and_then(|id| cat.substance(id))
+                            .map(|s| s.name.clone())
+                    }),
                     substance_ids: ids,
-                    base_ratio: if carried > 0.0 { (carried / total).min(1.0) } else { 1.0 },
+                    base_ratio: if carried > 0.0 {
+                        (carried / total).min(1.0)
+                    } else {
+                        1.0
+                    },
                     salt_form: several || neutralised,
                     known: true,
                     classification,
@@ -532,21 +548,26 @@ impl ExportChecker {
             .filter(|v| v.status == Status::Undetermined)
             .map(|v| {
                 let mut why = v.undetermined_because.clone();
-                if let Some(g) = v.generic.as_ref().filter(|g| g.result == crate::Outcome::Ambiguous) {
+                if let Some(g) = v
+                    .generic
+                    .as_ref()
+                    .filter(|g| g.result == crate::Outcome::Ambiguous)
+                {
                     why.extend(g.reasons.iter().map(|r| format!("{}: {r}", g.definition)));
                 }
                 why
             })
             .unwrap_or_default();
-        let decision = regimes
-            .iter()
-            .map(|r| r.decision)
-            .max()
-            .unwrap_or(if undetermined.is_empty() {
-                ExportDecision::NoLicenceRequired
-            } else {
-                ExportDecision::Undetermined
-            });
+        let decision =
+            regimes
+                .iter()
+                .map(|r| r.decision)
+                .max()
+                .unwrap_or(if undetermined.is_empty() {
+                    ExportDecision::NoLicenceRequired
+                } else {
+                    ExportDecision::Undetermined
+                });
         if decision == ExportDecision::Undetermined {
             reasons.push(format!(
                 "undetermined: the substance could not be judged under the law of {from} on {date}, so no answer of 'no licence required' can be given; ask the licensing authority for a ruling"

@@ -1033,8 +1033,7 @@ fn us_linker_and_ring(
             // (A) covers a monocycle "whether or not further substituted": under the
             // broad reading any non-fusing substituent on the benzene is (A), whatever
             // its kind, so an open (B) kind and an unlisted one read alike here.
-            let mut kinds: Vec<String> =
-                subs.iter().map(|s| substituent_phrase(mol, s)).collect();
+            let mut kinds: Vec<String> = subs.iter().map(|s| substituent_phrase(mol, s)).collect();
             kinds.sort();
             out.push(Finding {
                 region: "n_substituent",

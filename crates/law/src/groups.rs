@@ -475,7 +475,11 @@ mod tests {
     fn every_group_name_row_parses_and_is_unique() {
         let mut r = csv::Reader::from_reader(GROUP_NAMES_CSV.as_bytes());
         let rows = r.records().count();
-        assert_eq!(group_names().len(), rows, "a row did not parse or repeats a fragment");
+        assert_eq!(
+            group_names().len(),
+            rows,
+            "a row did not parse or repeats a fragment"
+        );
         let m = chem::smiles::parse("C1CC1OCC=C").unwrap();
         let region = Region::grow(&m, 2, 3, &HashSet::from([0, 1, 2]));
         assert_eq!(

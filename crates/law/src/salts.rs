@@ -32,9 +32,8 @@ impl Salts {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| format!("data/reference/salts.csv: {e}"))?;
         for s in &salts {
-            chem::smiles::parse(&s.counter_ion_smiles).map_err(|e| {
-                format!("data/reference/salts.csv: counter-ion of {}: {e}", s.name)
-            })?;
+            chem::smiles::parse(&s.counter_ion_smiles)
+                .map_err(|e| format!("data/reference/salts.csv: counter-ion of {}: {e}", s.name))?;
         }
         Ok(Salts { salts })
     }

@@ -208,8 +208,7 @@ L1,CN,Salts covered,a,i,,,yes,,s\nL2,CN,Salts not covered,a,i,,,,,s\n";
     let c = Classifier::with_catalogue(cat).expect("classifier");
     let lists_for = |smi: &str| -> Vec<String> {
         let q = c.resolve(smi).expect("smiles");
-        let r = c
-            .classify(&q, law::Jurisdictions::All, d("2026-01-01"));
+        let r = c.classify(&q, law::Jurisdictions::All, d("2026-01-01"));
         let cn = r
             .verdicts
             .iter()

@@ -53,8 +53,7 @@ fn all_evaluation_cases_pass() {
         let q = classifier
             .resolve(&case.smiles)
             .unwrap_or_else(|e| panic!("{}: {e}", case.name));
-        let c = classifier
-            .classify(&q, Jurisdictions::All, date());
+        let c = classifier.classify(&q, Jurisdictions::All, date());
         for (jur, label, want_conds) in [
             ("CN", &case.cn, &case.cn_conditions),
             ("US", &case.us, &case.us_mods),

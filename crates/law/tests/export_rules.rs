@@ -35,7 +35,10 @@ impl T {
 
     fn regimes(&self, substance: &str, dest: &str, date: &str) -> (String, Vec<String>) {
         let a = self.ask(substance, dest, date, None, None);
-        (a.decision.as_str().to_string(), a.regimes.into_iter().map(|r| r.id).collect())
+        (
+            a.decision.as_str().to_string(),
+            a.regimes.into_iter().map(|r| r.id).collect(),
+        )
     }
 }
 
@@ -155,11 +158,15 @@ fn mixtures_on_both_sides_of_each_threshold() {
         "component matched by CAS vs name"
     );
     assert_eq!(
-        mix("hydrochloric acid", "hydrochloric acid=10,water=90").decision.as_str(),
+        mix("hydrochloric acid", "hydrochloric acid=10,water=90")
+            .decision
+            .as_str(),
         "no_licence_required"
     );
     assert_eq!(
-        mix("hydrochloric acid", "hydrochloric acid=10.5,water=89.5").decision.as_str(),
+        mix("hydrochloric acid", "hydrochloric acid=10.5,water=89.5")
+            .decision
+            .as_str(),
         "licence_required"
     );
     // any amount of another listed precursor
@@ -220,10 +227,9 @@ fn salts_narcotics_and_class_wide_control() {
 fn unknown_substances_are_never_no_licence_required_and_bad_input_a_clear_error() {
     let t = T::new();
     // a name that names nothing is an error with the closest names, never an answer
-    let e = t
-        .x
-        .check(&t.c, "fentanil", "MX", None, d("2026-01-01"), None, "CN")
-        .expect_err("an unknown name is refused");
+    let e =
+        t.x.check(&t.c, "fentanil", "MX", None, d("2026-01-01"), None, "CN")
+            .expect_err("an unknown name is refused");
     match &e {
         ExportError::Input(i) => assert_eq!(i.did_you_mean()[0], "Fentanyl", "{e}"),
         other => panic!("{other}"),
@@ -236,7 +242,11 @@ fn unknown_substances_are_never_no_licence_required_and_bad_input_a_clear_error(
     // a valid CAS number not on file: undetermined (structure unknown)
     let a = t.ask("79-11-8", "MX", "2026-01-01", None, None);
     assert_eq!(a.decision.as_str(), "undetermined");
-    assert!(a.reasons.iter().any(|r| r.contains("structure unknown")), "{:?}", a.reasons);
+    assert!(
+        a.reasons.iter().any(|r| r.contains("structure unknown")),
+        "{:?}",
+        a.reasons
+    );
     // an analogue the texts leave open (a urea in place of the propionyl): undetermined
     let a = t.ask(
         "O=C(N(C1=CC=CC=C1)C2CCN(CCC3=CC=CC=C3)CC2)N(C)C",

@@ -22,7 +22,10 @@ struct Row {
 }
 
 fn rows() -> Vec<Row> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/differential.csv.gz");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/differential.csv.gz"
+    );
     let mut text = String::new();
     flate2::read::GzDecoder::new(std::fs::File::open(path).expect("fixture"))
         .read_to_string(&mut text)
@@ -114,7 +117,10 @@ fn generated_verdicts_follow_the_legal_texts() {
             let g = v.generic.as_ref().expect("generic");
             let mut ok = g.result == outcome;
             if reference {
-                ok &= g.reasons.iter().any(|x| x.contains("identical to fentanyl"));
+                ok &= g
+                    .reasons
+                    .iter()
+                    .any(|x| x.contains("identical to fentanyl"));
             }
             if jur == "US" && outcome == Outcome::Match && !r.us_conditions.is_empty() {
                 let want_c: Vec<&str> = r.us_conditions.split(';').collect();
@@ -156,9 +162,8 @@ fn the_verdict_does_not_depend_on_atom_order_or_spelling() {
             .split_whitespace()
             .map(|x| x.parse().expect("map"))
             .collect();
-        let to_base = |atoms: &[u32]| -> BTreeSet<u32> {
-            atoms.iter().map(|&x| map[x as usize]).collect()
-        };
+        let to_base =
+            |atoms: &[u32]| -> BTreeSet<u32> { atoms.iter().map(|&x| map[x as usize]).collect() };
         // Atoms that only symmetry tells apart (the two methyls of an N,N-dimethyl) can
         // be named either way; the sets must then agree up to symmetry: the same
         // multiset of symmetry classes of the base.
@@ -175,7 +180,10 @@ fn the_verdict_does_not_depend_on_atom_order_or_spelling() {
             a == b
         };
         for (v, b) in a.verdicts.iter().zip(&base.verdicts) {
-            let (g, h) = (v.generic.as_ref().expect("g"), b.generic.as_ref().expect("h"));
+            let (g, h) = (
+                v.generic.as_ref().expect("g"),
+                b.generic.as_ref().expect("h"),
+            );
             let same_text = v.status == b.status
                 && g.result == h.result
                 && g.conditions == h.conditions
@@ -269,14 +277,23 @@ fn the_screening_prefilter_agrees_with_the_unfiltered_path() {
         let screened = s.c.screen(&mol, date());
         let hit = unfiltered.worst() != Status::NotControlled;
         if screened.is_some() != hit || screened.as_ref().is_some_and(|x| *x != unfiltered) {
-            wrong.push(format!("{} ({}): screen {:?}", r.id, r.kind, screened.is_some()));
+            wrong.push(format!(
+                "{} ({}): screen {:?}",
+                r.id,
+                r.kind,
+                screened.is_some()
+            ));
         }
         // and the same verdicts as classify on the text (a molfile's title is its name)
         if full.verdicts != unfiltered.verdicts {
             wrong.push(format!("{} ({}): classify_text differs", r.id, r.kind));
         }
     }
-    assert!(wrong.is_empty(), "{}", wrong[..wrong.len().min(20)].join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{}",
+        wrong[..wrong.len().min(20)].join("\n")
+    );
 }
 
 #[test]
@@ -304,11 +321,20 @@ fn export_check_agrees_with_classify_and_is_never_no_licence_for_what_is_not_jud
         if !ok || !base_ok || ans.parent_smiles != a.parent_smiles {
             wrong.push(format!(
                 "{} ({}): CN {cn}, export {} ({} kg base), parent {:?} vs {:?}",
-                r.id, r.note, ans.decision, q.base_equivalent_kg, ans.parent_smiles, a.parent_smiles
+                r.id,
+                r.note,
+                ans.decision,
+                q.base_equivalent_kg,
+                ans.parent_smiles,
+                a.parent_smiles
             ));
         }
     }
-    assert!(wrong.is_empty(), "{}", wrong[..wrong.len().min(20)].join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{}",
+        wrong[..wrong.len().min(20)].join("\n")
+    );
 }
 
 #[test]
@@ -320,7 +346,12 @@ fn a_salt_declares_less_base_than_its_mass_and_the_base_is_the_controlled_compon
     let a = x
         .check(&c, pamoate, "CL", Some("1 kg"), date(), None, "CN")
         .expect("answer");
-    assert_eq!(a.decision, ExportDecision::LicenceRequired, "{:?}", a.reasons);
+    assert_eq!(
+        a.decision,
+        ExportDecision::LicenceRequired,
+        "{:?}",
+        a.reasons
+    );
     let q = a.quantity.expect("quantity");
     // 2 x 336.5 / (2 x 336.5 + 386.4) = 0.635
     assert!((q.base_equivalent_kg - 0.635).abs() < 0.002, "{q:?}");

@@ -250,8 +250,7 @@ fn further_cases() {
     let mut failures = Vec::new();
     for (what, smi, cn, cn_c, us, us_c) in CASES {
         let q = c.resolve(smi).unwrap_or_else(|e| panic!("{what}: {e}"));
-        let r = c
-            .classify(&q, Jurisdictions::All, date());
+        let r = c.classify(&q, Jurisdictions::All, date());
         for (jur, want, want_c) in [("CN", cn, cn_c), ("US", us, us_c)] {
             let g = r
                 .verdicts
@@ -311,17 +310,21 @@ fn names_cas_and_unknowns() {
         assert!(cn.controlled && !cn.listings.is_empty(), "{input}");
     }
     // a valid CAS number not on file is an answer: undetermined, structure unknown
-    let q = c.resolve("79-11-8").expect("chloroacetic acid CAS is valid");
+    let q = c
+        .resolve("79-11-8")
+        .expect("chloroacetic acid CAS is valid");
     let r = c.classify(&q, Jurisdictions::All, date());
     assert_eq!(r.verdicts.len(), 2);
     for v in &r.verdicts {
         assert_eq!(v.status, law::Status::Undetermined, "{v:?}");
-        assert!(v.undetermined_because[0].contains("structure unknown"), "{v:?}");
+        assert!(
+            v.undetermined_because[0].contains("structure unknown"),
+            "{v:?}"
+        );
     }
     // a structure that is nothing controlled
     let q = c.resolve("CCO ethanol").expect("smiles");
-    let r = c
-        .classify(&q, Jurisdictions::All, date());
+    let r = c.classify(&q, Jurisdictions::All, date());
     assert!(r
         .verdicts
         .iter()

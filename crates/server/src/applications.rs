@@ -4,7 +4,6 @@
 
 use crate::auth::{new_id, Caller};
 use crate::{api_name, AppState, Problem};
-use law::ExportDecision;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -15,6 +14,7 @@ use control::{
     may, Action, Application, ApplicationForm, Decision, Document, DocumentUpload, Dossier,
     NotificationState, Operation, PreExportNotification, ResolvedSubstance, RiskFactors,
 };
+use law::ExportDecision;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use store::{ApplicationKeys, ApplicationRow, NewApplication, WriteTx};

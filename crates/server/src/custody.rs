@@ -437,15 +437,20 @@ async fn process(
             }
             Ok(None) => {}
             Ok(Some(Ilmd { substance, unit_kg })) => {
-                let found = match s.rules.export.identify(&s.rules.classifier, &substance, now.date_naive()) {
-                    Ok(f) => f,
-                    Err(err) => {
-                        return Ok(Err(IlmdError {
-                            index: e.index,
-                            message: format!("ilmd fg:substance '{substance}': {err}"),
-                        }))
-                    }
-                };
+                let found =
+                    match s
+                        .rules
+                        .export
+                        .identify(&s.rules.classifier, &substance, now.date_naive())
+                    {
+                        Ok(f) => f,
+                        Err(err) => {
+                            return Ok(Err(IlmdError {
+                                index: e.index,
+                                message: format!("ilmd fg:substance '{substance}': {err}"),
+                            }))
+                        }
+                    };
                 let Some((id, substance_id)) =
                     found.and_then(|f| f.substance_ids.first().cloned().map(|s| (f, s)))
                 else {

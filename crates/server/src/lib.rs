@@ -23,8 +23,8 @@ pub mod notifications;
 pub mod openapi;
 pub mod oversight;
 pub mod permits;
-pub mod substances;
 mod problem;
+pub mod substances;
 
 pub use problem::Problem;
 

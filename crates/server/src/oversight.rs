@@ -602,7 +602,11 @@ pub async fn put_plan(
     let id = s
         .rules
         .export
-        .identify(&s.rules.classifier, &input.substance, s.clock.now().date_naive())
+        .identify(
+            &s.rules.classifier,
+            &input.substance,
+            s.clock.now().date_naive(),
+        )
         .map_err(|e| Problem::unprocessable("substance", e.to_string()))?
         .ok_or_else(unknown)?;
     let substance_id = id.substance_ids.first().cloned().ok_or_else(unknown)?;

@@ -80,7 +80,11 @@ pub async fn classify(
         JurisdictionIn::Cn => law::Jurisdictions::Cn,
         JurisdictionIn::Us => law::Jurisdictions::Us,
     };
-    Ok(Json(s.rules.classifier.classify_text(&input.input, which, date)?))
+    Ok(Json(s.rules.classifier.classify_text(
+        &input.input,
+        which,
+        date,
+    )?))
 }
 
 /// Do I need a licence to export this?

@@ -95,13 +95,25 @@ async fn unknown_names_are_refused_with_suggestions_and_unknown_cas_is_undetermi
             json!({"substance": "fentanil", "destination": "MX"}),
         ),
     ] {
-        let (st, v) = api.call("POST", uri, Some("licensing_officer"), Some(body)).await;
+        let (st, v) = api
+            .call("POST", uri, Some("licensing_officer"), Some(body))
+            .await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{uri}: {v}");
         assert_eq!(v["did_you_mean"], json!(["Fentanyl"]), "{uri}: {v}");
-        assert!(v["detail"].as_str().is_some_and(|d| d.contains("did you mean")), "{v}");
+        assert!(
+            v["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("did you mean")),
+            "{v}"
+        );
     }
     // the same suggestion as the library (and so the CLI) gives
-    let lib = api.s.rules.classifier.resolve("carfentanyl").expect_err("unknown");
+    let lib = api
+        .s
+        .rules
+        .classifier
+        .resolve("carfentanyl")
+        .expect_err("unknown");
     let (_, v) = api
         .call(
             "POST",
@@ -134,7 +146,8 @@ async fn unknown_names_are_refused_with_suggestions_and_unknown_cas_is_undetermi
         .await;
     assert_eq!(v["decision"], "undetermined", "{v}");
     // fentanyl pamoate: controlled, carried by the fentanyl component
-    let pamoate = "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1.OC(=O)c1cc2ccccc2c(Cc2c(O)c(C(O)=O)cc3ccccc23)c1O";
+    let pamoate =
+        "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1.OC(=O)c1cc2ccccc2c(Cc2c(O)c(C(O)=O)cc3ccccc23)c1O";
     let (_, v) = api
         .call(
             "POST",
@@ -146,5 +159,8 @@ async fn unknown_names_are_refused_with_suggestions_and_unknown_cas_is_undetermi
     let cn = &v["verdicts"][0];
     assert_eq!(cn["status"], "controlled", "{v}");
     let comp: &Value = &v["components"][cn["component"].as_u64().expect("component") as usize];
-    assert_eq!(comp["smiles"], "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1", "{v}");
+    assert_eq!(
+        comp["smiles"], "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",
+        "{v}"
+    );
 }
