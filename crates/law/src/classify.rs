@@ -659,19 +659,27 @@ impl Classifier {
     /// Bulk screening: the full classification when any jurisdiction answers
     /// `controlled` or `undetermined`, else `None`. The prefilter skips the full answer
     /// only where it cannot change it: every judged component's generic outcome is
-    /// `no_match` under every definition and no substance on file has its formula (a
-    /// listing needs the same structure, hence the same formula).
+    /// `no_match` under every definition and no substance on file has its structure key
+    /// (checked only when its formula is on file: the same structure has the same
+    /// formula). Without a generic reading or a listing nothing can be `controlled` or
+    /// `undetermined` for a structure.
     pub fn screen(&self, mol: &Molecule, date: NaiveDate) -> Option<Classification> {
         let (parts, judged) = Self::judged_parts(mol);
+        // The formula is cheap; the canonical SMILES (the structure key a listing
+        // needs) only for the rare component whose formula is on file.
         let candidate = parts.is_empty()
             || parts.iter().zip(&judged).any(|(p, &j)| {
                 j && (self
                     .definitions
                     .iter()
                     .any(|d| judge(&p.parent, d).outcome != Outcome::NoMatch)
-                    || self
+                    || (self
                         .catalogue
-                        .has_formula(&chem::formula::formula(&p.parent)))
+                        .has_formula(&chem::formula::formula(&p.parent))
+                        && !self
+                            .catalogue
+                            .by_structure_key(&chem::smiles::canonical_smiles(&p.parent))
+                            .is_empty()))
             });
         if !candidate {
             return None;
