@@ -274,27 +274,68 @@ fn kekulize(mol: &mut Molecule) -> Result<(), AtomIdx> {
 /// Exact perfect matching of the atoms that need a double bond, by backtracking on the
 /// most constrained atom first (forced moves propagate, so this is linear on ordinary
 /// aromatic systems). `budget` bounds pathological inputs.
+///
+/// Iterative: one frame per matched pair on an explicit stack, never recursion, so no
+/// input can overflow the thread's stack.
 fn match_all(mol: &Molecule, need: &[bool], mate: &mut [u32], budget: &mut u32) -> bool {
-    if *budget == 0 {
-        return false;
+    // (atom, its candidate partners, how many have been tried)
+    let mut stack: Vec<(usize, Vec<u32>, usize)> = Vec::new();
+    loop {
+        // Descend: the most constrained unmatched atom, or done, or a dead end.
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
+        match most_constrained(mol, need, mate) {
+            Next::Done => return true,
+            Next::Atom(a, options) => stack.push((a, options, 0)),
+            Next::Dead => {}
+        }
+        // Take the next choice of the top frame, undoing the one before; pop exhausted
+        // frames (backtracking).
+        loop {
+            let Some((a, options, tried)) = stack.last_mut() else {
+                return false;
+            };
+            let a = *a;
+            if *tried > 0 {
+                let b = options[*tried - 1];
+                mate[a] = u32::MAX;
+                mate[b as usize] = u32::MAX;
+            }
+            if let Some(&b) = options.get(*tried) {
+                *tried += 1;
+                mate[a] = b;
+                mate[b as usize] = a as u32;
+                break;
+            }
+            stack.pop();
+        }
     }
-    *budget -= 1;
-    let free = |a: usize, mate: &[u32]| {
-        mol.neighbours(a as u32)
-            .iter()
-            .filter(|x| {
-                mol.bond(x.bond).aromatic
-                    && need[x.atom as usize]
-                    && mate[x.atom as usize] == u32::MAX
-            })
-            .count()
+}
+
+/// What the matching does next.
+enum Next {
+    /// Every atom that needs a double bond has one.
+    Done,
+    /// An atom with no free partner: this branch fails.
+    Dead,
+    /// The unmatched atom with the fewest free partners, and those partners.
+    Atom(usize, Vec<u32>),
+}
+
+fn most_constrained(mol: &Molecule, need: &[bool], mate: &[u32]) -> Next {
+    let free = |a: usize| {
+        mol.neighbours(a as u32).iter().filter(|x| {
+            mol.bond(x.bond).aromatic && need[x.atom as usize] && mate[x.atom as usize] == u32::MAX
+        })
     };
     let mut best: Option<(usize, usize)> = None;
     for a in 0..need.len() {
         if need[a] && mate[a] == u32::MAX {
-            let k = free(a, mate);
+            let k = free(a).count();
             if k == 0 {
-                return false;
+                return Next::Dead;
             }
             if best.is_none_or(|(_, bk)| k < bk) {
                 best = Some((a, k));
@@ -304,25 +345,10 @@ fn match_all(mol: &Molecule, need: &[bool], mate: &mut [u32], budget: &mut u32) 
             }
         }
     }
-    let Some((a, _)) = best else { return true };
-    let options: Vec<u32> = mol
-        .neighbours(a as u32)
-        .iter()
-        .filter(|x| {
-            mol.bond(x.bond).aromatic && need[x.atom as usize] && mate[x.atom as usize] == u32::MAX
-        })
-        .map(|x| x.atom)
-        .collect();
-    for b in options {
-        mate[a] = b;
-        mate[b as usize] = a as u32;
-        if match_all(mol, need, mate, budget) {
-            return true;
-        }
-        mate[a] = u32::MAX;
-        mate[b as usize] = u32::MAX;
+    match best {
+        None => Next::Done,
+        Some((a, _)) => Next::Atom(a, free(a).map(|x| x.atom).collect()),
     }
-    false
 }
 
 /// Implicit hydrogens for atoms written without a bracket (organic subset, molfile atoms).

@@ -164,3 +164,22 @@ async fn unknown_names_are_refused_with_suggestions_and_unknown_cas_is_undetermi
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn a_deep_structure_gets_an_answer_not_a_crashed_worker() {
+    // 1,500 cyclohexanes in a chain: the recursive SMILES writer overflowed a worker's
+    // stack on inputs like this (issue 11); the answer is now an ordinary one.
+    let dir = tempfile::tempdir().expect("tmp");
+    let api = Api::new(&format!("sqlite://{}", dir.path().join("fg.db").display())).await;
+    let input = "C1CCCCC1".repeat(1500);
+    let (st, v) = api
+        .call(
+            "POST",
+            "/api/v1/export-checks",
+            Some("compliance_officer"),
+            Some(json!({"substance": input, "destination": "MX"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["decision"], "no_licence_required", "{v}");
+}

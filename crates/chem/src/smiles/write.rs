@@ -292,7 +292,37 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn emit(&mut self, a: AtomIdx, out: &mut String, free: &mut [bool]) {
+    /// Writes the tree from `start` in pre-order. Iterative (an explicit stack of steps,
+    /// not recursion): input depth must never be able to overflow the thread's stack.
+    fn emit(&mut self, start: AtomIdx, out: &mut String, free: &mut [bool]) {
+        let mut todo = vec![Step::Atom(start)];
+        while let Some(step) = todo.pop() {
+            match step {
+                Step::Open => out.push('('),
+                Step::Close => out.push(')'),
+                Step::Bond(b) => self.bond_symbol(b, out),
+                Step::Atom(a) => {
+                    self.emit_atom(a, out, free);
+                    // children in order: all but the last in a branch; pushed reversed
+                    let kids = &self.children[a as usize];
+                    for (i, &(c, b)) in kids.iter().enumerate().rev() {
+                        let last = i + 1 == kids.len();
+                        if !last {
+                            todo.push(Step::Close);
+                        }
+                        todo.push(Step::Atom(c));
+                        todo.push(Step::Bond(b));
+                        if !last {
+                            todo.push(Step::Open);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One atom with its ring-closure digits.
+    fn emit_atom(&mut self, a: AtomIdx, out: &mut String, free: &mut [bool]) {
         // ring closures at this atom: closing ones (partner already written) first, by
         // digit; then opening ones by partner rank.
         let mut closing: Vec<(AtomIdx, BondIdx)> = Vec::new();
@@ -325,18 +355,6 @@ impl<'a> Writer<'a> {
             self.digit_of[b as usize] = d;
             self.bond_symbol(b, out);
             write_digit(out, d);
-        }
-        let kids = self.children[a as usize].clone();
-        for (i, &(c, b)) in kids.iter().enumerate() {
-            let last = i + 1 == kids.len();
-            if !last {
-                out.push('(');
-            }
-            self.bond_symbol(b, out);
-            self.emit(c, out, free);
-            if !last {
-                out.push(')');
-            }
         }
     }
 
@@ -419,6 +437,15 @@ impl<'a> Writer<'a> {
         }
         out.push(']');
     }
+}
+
+/// One step of writing: an atom (with its closures, then its children), a bond symbol,
+/// or a branch parenthesis.
+enum Step {
+    Atom(AtomIdx),
+    Bond(BondIdx),
+    Open,
+    Close,
 }
 
 fn write_digit(out: &mut String, d: u32) {
