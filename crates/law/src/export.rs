@@ -346,18 +346,17 @@ impl ExportChecker {
                     })
                     .unwrap_or_default();
                 let total = chem::formula::molecular_weight(&molecule).max(1e-9);
-                let carried: f64 = chem::standardise::standardise_components(&molecule)
+                let parts = chem::standardise::standardise_components(&molecule);
+                let carried: f64 = parts
                     .iter()
                     .filter(|p| {
                         key.as_deref() == Some(chem::smiles::canonical_smiles(&p.parent).as_str())
                     })
                     .map(|p| chem::formula::molecular_weight(&p.parent))
                     .sum();
-                let several = classification.components.len() > 1;
-                let neutralised = classification
-                    .notes
-                    .iter()
-                    .any(|n| n.ends_with("charges neutralised"));
+                let several = parts.len() > 1;
+                // from the parts themselves, not from the wording of a note
+                let neutralised = parts.iter().any(|p| !p.neutralised.is_empty());
                 Resolved {
                     name: name.or_else(|| {
                         ids.first()
