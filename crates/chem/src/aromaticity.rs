@@ -9,6 +9,7 @@
 //! one atom lies in three of its rings is not tested (its union has no single perimeter).
 
 use crate::element::Element;
+use crate::limits::{Limit, LimitExceeded, Limits};
 use crate::molecule::{AtomIdx, BondOrder, Molecule};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -31,6 +32,17 @@ impl Donor {
 
 /// Largest number of fused rings tested together.
 const MAX_FUSED: usize = 6;
+
+/// Clear and recompute aromatic flags on atoms and bonds from the kekulé form, after
+/// checking that the fused ring combinations to try stay within `limits`.
+pub fn perceive_within(mol: &mut Molecule, limits: &Limits) -> Result<(), LimitExceeded> {
+    if limits.max_aromatic_combinations != usize::MAX {
+        let n = fused_combinations(mol, limits.max_aromatic_combinations);
+        limits.check(Limit::AromaticCombinations, n)?;
+    }
+    perceive(mol);
+    Ok(())
+}
 
 /// Clear and recompute aromatic flags on atoms and bonds from the kekulé form.
 pub fn perceive(mol: &mut Molecule) {
@@ -102,31 +114,39 @@ pub fn perceive(mol: &mut Molecule) {
             continue;
         }
         let max_size = k.min(MAX_FUSED);
-        // combinations of 2..=max_size connected rings
-        let mut combo = Vec::new();
+        // Connected combinations only, by size, each size in lexicographic order of
+        // member indices: the order a full enumeration of all combinations would test
+        // them in, without its cost (40 rings: millions of combinations, a few hundred
+        // connected ones in a real fused system).
+        let adjacency = ring_adjacency(members, &ring_bonds);
+        let mut by_size: Vec<Vec<Vec<usize>>> = vec![Vec::new(); max_size + 1];
+        connected_subsets(&adjacency, max_size, usize::MAX, &mut |idx| {
+            by_size[idx.len()].push(idx.to_vec());
+        });
         let mut fused_aromatic: Vec<usize> = Vec::new();
-        for size in 2..=max_size {
+        for (size, combos) in by_size.iter_mut().enumerate().skip(2) {
             if members
                 .iter()
                 .all(|&r| aromatic_ring[r] || fused_aromatic.contains(&r))
             {
                 break;
             }
-            combinations(k, size, &mut combo, &mut |idx: &[usize]| {
+            combos.sort_unstable();
+            for idx in combos.iter() {
+                debug_assert_eq!(idx.len(), size);
                 let rs: Vec<usize> = idx.iter().map(|&i| members[i]).collect();
                 if rs
                     .iter()
                     .all(|&r| aromatic_ring[r] || fused_aromatic.contains(&r))
-                    || !connected(&rs, &ring_bonds)
                 {
-                    return;
+                    continue;
                 }
                 let mut atoms: Vec<AtomIdx> =
                     rs.iter().flat_map(|&r| rings[r].iter().copied()).collect();
                 atoms.sort_unstable();
                 // An atom inside three rings of the combination is not on one perimeter.
                 if atoms.windows(3).any(|w| w[0] == w[2]) {
-                    return;
+                    continue;
                 }
                 atoms.dedup();
                 if huckel(atoms.iter().copied(), &donor) {
@@ -146,7 +166,7 @@ pub fn perceive(mol: &mut Molecule) {
                     }
                     fused_aromatic.extend(rs.iter().copied());
                 }
-            });
+            }
         }
     }
     for b in envelope_bonds {
@@ -168,38 +188,103 @@ fn shares_bond(a: &[u32], b: &[u32]) -> bool {
     a.iter().any(|x| b.contains(x))
 }
 
-fn connected(rs: &[usize], ring_bonds: &[Vec<u32>]) -> bool {
-    let mut seen = vec![false; rs.len()];
-    seen[0] = true;
-    let mut stack = vec![0];
-    while let Some(i) = stack.pop() {
-        for j in 0..rs.len() {
-            if !seen[j] && shares_bond(&ring_bonds[rs[i]], &ring_bonds[rs[j]]) {
-                seen[j] = true;
-                stack.push(j);
+/// Which rings (indices into `members`) share a bond with which.
+fn ring_adjacency(members: &[usize], ring_bonds: &[Vec<u32>]) -> Vec<Vec<usize>> {
+    let mut adj = vec![Vec::new(); members.len()];
+    for i in 0..members.len() {
+        for j in i + 1..members.len() {
+            if shares_bond(&ring_bonds[members[i]], &ring_bonds[members[j]]) {
+                adj[i].push(j);
+                adj[j].push(i);
             }
         }
     }
-    seen.iter().all(|&s| s)
+    adj
 }
 
-fn combinations(n: usize, k: usize, buf: &mut Vec<usize>, f: &mut dyn FnMut(&[usize])) {
-    fn rec(start: usize, n: usize, k: usize, buf: &mut Vec<usize>, f: &mut dyn FnMut(&[usize])) {
-        if buf.len() == k {
-            f(buf);
-            return;
-        }
-        for i in start..n {
-            if n - i < k - buf.len() {
-                break;
+/// Call `f` with every connected set of 2..=`max_size` vertices of `adj` (indices in
+/// ascending order), each once, and stop after `budget` sets; returns how many were
+/// found. Wernicke's ESU: each set is grown from its smallest vertex, with only the
+/// exclusive neighbours of the vertex just added as new extensions. Depth is at most
+/// `max_size`.
+fn connected_subsets(
+    adj: &[Vec<usize>],
+    max_size: usize,
+    budget: usize,
+    f: &mut dyn FnMut(&[usize]),
+) -> usize {
+    struct Search<'a> {
+        adj: &'a [Vec<usize>],
+        max_size: usize,
+        budget: usize,
+        found: usize,
+        sorted: Vec<usize>,
+    }
+    impl Search<'_> {
+        fn extend(
+            &mut self,
+            sub: &mut Vec<usize>,
+            ext: &[usize],
+            root: usize,
+            f: &mut dyn FnMut(&[usize]),
+        ) {
+            if sub.len() >= 2 {
+                self.found += 1;
+                self.sorted.clear();
+                self.sorted.extend_from_slice(sub);
+                self.sorted.sort_unstable();
+                f(&self.sorted);
             }
-            buf.push(i);
-            rec(i + 1, n, k, buf, f);
-            buf.pop();
+            if sub.len() == self.max_size {
+                return;
+            }
+            let mut ext = ext.to_vec();
+            while let Some(w) = ext.pop() {
+                if self.found >= self.budget {
+                    return;
+                }
+                let mut next = ext.clone();
+                for &u in &self.adj[w] {
+                    let exclusive = u > root
+                        && !sub.contains(&u)
+                        && !next.contains(&u)
+                        && !sub.iter().any(|&s| self.adj[s].contains(&u));
+                    if exclusive && u != w {
+                        next.push(u);
+                    }
+                }
+                sub.push(w);
+                self.extend(sub, &next, root, f);
+                sub.pop();
+            }
         }
     }
-    buf.clear();
-    rec(0, n, k, buf, f);
+    let mut s = Search {
+        adj,
+        max_size,
+        budget,
+        found: 0,
+        sorted: Vec::new(),
+    };
+    for (root, next) in adj.iter().enumerate() {
+        if s.found >= s.budget {
+            break;
+        }
+        let ext: Vec<usize> = next.iter().copied().filter(|&u| u > root).collect();
+        let mut sub = vec![root];
+        s.extend(&mut sub, &ext, root, f);
+    }
+    s.found
+}
+
+/// How many fused ring combinations aromaticity perception could try in a molecule at
+/// most (connected sets of up to six rings sharing bonds, counted up to `budget + 1`):
+/// checked against [`Limits::max_aromatic_combinations`] before perception, so that
+/// every later perception of the same rings (also after standardisation) stays within it.
+pub(crate) fn fused_combinations(mol: &Molecule, budget: usize) -> usize {
+    let members: Vec<usize> = (0..mol.rings.count()).collect();
+    let adj = ring_adjacency(&members, mol.rings.ring_bonds());
+    connected_subsets(&adj, MAX_FUSED, budget.saturating_add(1), &mut |_| {})
 }
 
 fn huckel(atoms: impl Iterator<Item = AtomIdx>, donor: &[Donor]) -> bool {

@@ -29,57 +29,155 @@ fn bond_code(mol: &Molecule, b: u32) -> u32 {
     }
 }
 
-/// Assign ranks 0..k to atoms sorted by key, equal keys equal ranks (dense rank of the
-/// position of the first of each run, so ranks stay comparable across refinements).
-fn ranks_from_keys<K: Ord>(keys: &[K]) -> Vec<u32> {
-    let n = keys.len();
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    order.sort_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
-    let mut ranks = vec![0u32; n];
-    let mut r = 0u32;
-    for i in 0..n {
-        if i > 0 && keys[order[i] as usize] != keys[order[i - 1] as usize] {
-            r = i as u32;
-        }
-        ranks[order[i] as usize] = r;
-    }
-    ranks
+/// An ordered partition of the atoms into cells of equal rank. The rank of an atom is
+/// the position of the first atom of its cell in rank order, so splitting a cell never
+/// moves another cell: a refinement round only has to look at the cells next to atoms
+/// whose rank changed, and the ranks come out exactly as if every atom were re-sorted
+/// every round.
+struct Partition {
+    /// Rank (cell start) per atom.
+    rank: Vec<u32>,
+    /// Atoms in rank order; each cell is a contiguous run.
+    order: Vec<u32>,
+    /// At each cell's start position, the end of the cell (exclusive).
+    end: Vec<u32>,
+    /// Number of cells.
+    cells: usize,
 }
 
-fn count_classes(ranks: &[u32]) -> usize {
-    let mut v = ranks.to_vec();
-    v.sort_unstable();
-    v.dedup();
-    v.len()
-}
-
-/// Refine until the number of classes stops growing.
-fn refine(mol: &Molecule, ranks: &mut Vec<u32>) {
-    let n = mol.atom_count();
-    let mut classes = count_classes(ranks);
-    let mut nb: Vec<u64> = Vec::with_capacity(8);
-    loop {
-        if classes == n {
-            return;
-        }
-        // key = (own rank, sorted neighbour (rank, bond code) list)
-        let keys: Vec<(u32, Vec<u64>)> = (0..n as u32)
-            .map(|a| {
-                nb.clear();
-                for x in mol.neighbours(a) {
-                    nb.push(((ranks[x.atom as usize] as u64) << 3) | bond_code(mol, x.bond) as u64);
+impl Partition {
+    /// Cells of atoms with equal keys, in key order.
+    fn from_keys<K: Ord>(keys: &[K]) -> Partition {
+        let n = keys.len();
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.sort_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
+        let mut p = Partition {
+            rank: vec![0; n],
+            order,
+            end: vec![0; n],
+            cells: 0,
+        };
+        let mut start = 0;
+        for i in 0..=n {
+            let boundary =
+                i == n || (i > 0 && keys[p.order[i] as usize] != keys[p.order[i - 1] as usize]);
+            if boundary && i > start {
+                p.end[start] = i as u32;
+                p.cells += 1;
+                for k in start..i {
+                    p.rank[p.order[k] as usize] = start as u32;
                 }
-                nb.sort_unstable();
-                (ranks[a as usize], nb.clone())
-            })
-            .collect();
-        let new = ranks_from_keys(&keys);
-        let c = count_classes(&new);
-        *ranks = new;
-        if c == classes {
+                start = i;
+            }
+        }
+        p
+    }
+
+    /// Split the cell starting at `start` by the key of each member (`keyed` holds
+    /// (key, atom) for every member); pushes the atoms whose rank changed.
+    fn split<K: Ord>(&mut self, start: usize, keyed: &mut [(K, u32)], changed: &mut Vec<u32>) {
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut run = start;
+        for (i, (key, atom)) in keyed.iter().enumerate() {
+            let pos = start + i;
+            if i > 0 && *key != keyed[i - 1].0 {
+                self.end[run] = pos as u32;
+                self.cells += 1;
+                run = pos;
+            }
+            self.order[pos] = *atom;
+            if self.rank[*atom as usize] != run as u32 {
+                self.rank[*atom as usize] = run as u32;
+                changed.push(*atom);
+            }
+        }
+        self.end[run] = (start + keyed.len()) as u32;
+    }
+}
+
+/// Refine until stable: each round, every cell next to an atom whose rank changed in
+/// the last round is split by its members' sorted (neighbour rank, bond) lists, all
+/// against the ranks of the last round. `changed` = None: every cell is looked at.
+/// An atom's sorted neighbour codes (rank and bond) and the atom itself.
+type KeyedAtom = (Vec<u64>, u32);
+
+fn refine(mol: &Molecule, p: &mut Partition, changed: Option<Vec<u32>>) {
+    let n = mol.atom_count();
+    let mut touched = vec![false; n];
+    let mut starts: Vec<usize> = Vec::new();
+    match changed {
+        None => {
+            let mut s = 0;
+            while s < n {
+                if p.end[s] as usize - s > 1 {
+                    starts.push(s);
+                }
+                s = p.end[s] as usize;
+            }
+        }
+        Some(c) => collect_touched(mol, p, &c, &mut touched, &mut starts),
+    }
+    let mut codes: Vec<u64> = Vec::new();
+    let mut spans: Vec<(usize, usize, u32)> = Vec::new();
+    loop {
+        if p.cells == n || starts.is_empty() {
             return;
         }
-        classes = c;
+        // Keys from the ranks as they stand (the last round's) for every touched cell,
+        // then all splits at once.
+        let mut pending: Vec<(usize, Vec<KeyedAtom>)> = Vec::new();
+        for &s in &starts {
+            codes.clear();
+            spans.clear();
+            for k in s..p.end[s] as usize {
+                let a = p.order[k];
+                let from = codes.len();
+                for x in mol.neighbours(a) {
+                    codes.push(
+                        ((p.rank[x.atom as usize] as u64) << 3) | bond_code(mol, x.bond) as u64,
+                    );
+                }
+                codes[from..].sort_unstable();
+                spans.push((from, codes.len(), a));
+            }
+            let first = &codes[spans[0].0..spans[0].1];
+            if spans.iter().all(|&(f, t, _)| &codes[f..t] == first) {
+                continue;
+            }
+            let keyed = spans
+                .iter()
+                .map(|&(f, t, a)| (codes[f..t].to_vec(), a))
+                .collect();
+            pending.push((s, keyed));
+        }
+        let mut changed = Vec::new();
+        for (s, mut keyed) in pending {
+            p.split(s, &mut keyed, &mut changed);
+        }
+        for &s in &starts {
+            touched[s] = false;
+        }
+        starts.clear();
+        collect_touched(mol, p, &changed, &mut touched, &mut starts);
+    }
+}
+
+/// The starts of the cells (of more than one atom) next to the `changed` atoms.
+fn collect_touched(
+    mol: &Molecule,
+    p: &Partition,
+    changed: &[u32],
+    touched: &mut [bool],
+    starts: &mut Vec<usize>,
+) {
+    for &a in changed {
+        for x in mol.neighbours(a) {
+            let s = p.rank[x.atom as usize] as usize;
+            if !touched[s] && p.end[s] as usize - s > 1 {
+                touched[s] = true;
+                starts.push(s);
+            }
+        }
     }
 }
 
@@ -207,32 +305,47 @@ fn stereo_labels(mol: &Molecule, classes: &[u32]) -> Vec<u32> {
 pub fn rank(mol: &Molecule) -> Ranking {
     let n = mol.atom_count();
     let inv = initial_invariants(mol);
-    let mut ranks = ranks_from_keys(&inv);
-    refine(mol, &mut ranks);
-    let classes = ranks.clone();
+    let mut p = Partition::from_keys(&inv);
+    refine(mol, &mut p, None);
+    let classes = p.rank.clone();
     if !mol.tetrahedral_centres().is_empty() || !mol.double_bond_stereo().is_empty() {
         let labels = stereo_labels(mol, &classes);
         if labels.iter().any(|&l| l != 0) {
-            let keys: Vec<(u32, u32)> = (0..n).map(|i| (ranks[i], labels[i])).collect();
-            ranks = ranks_from_keys(&keys);
-            refine(mol, &mut ranks);
+            let mut changed = Vec::new();
+            let mut s = 0;
+            while s < n {
+                let e = p.end[s] as usize;
+                if e - s > 1 {
+                    let mut keyed: Vec<(u32, u32)> = p.order[s..e]
+                        .iter()
+                        .map(|&a| (labels[a as usize], a))
+                        .collect();
+                    p.split(s, &mut keyed, &mut changed);
+                }
+                s = e;
+            }
+            refine(mol, &mut p, Some(changed));
         }
     }
-    // Break ties.
-    loop {
-        if count_classes(&ranks) == n {
+    // Break ties: the lowest cell of more than one atom, its lowest-numbered atom first.
+    // Cells before it are single atoms and stay so, so the search resumes where it was.
+    let mut s = 0;
+    while p.cells < n {
+        while s < n && p.end[s] as usize - s == 1 {
+            s += 1;
+        }
+        if s >= n {
             break;
         }
-        let mut sorted: Vec<u32> = ranks.clone();
-        sorted.sort_unstable();
-        let tied = sorted.windows(2).find(|w| w[0] == w[1]).map(|w| w[0]);
-        let Some(t) = tied else { break };
-        let pick = (0..n).find(|&i| ranks[i] == t).unwrap_or(0);
-        let keys: Vec<(u32, u32)> = (0..n)
-            .map(|i| (ranks[i], if ranks[i] == t && i != pick { 1 } else { 0 }))
-            .collect();
-        ranks = ranks_from_keys(&keys);
-        refine(mol, &mut ranks);
+        let e = p.end[s] as usize;
+        let pick = p.order[s..e].iter().copied().min().unwrap_or(0);
+        let mut keyed: Vec<(bool, u32)> = p.order[s..e].iter().map(|&a| (a != pick, a)).collect();
+        let mut changed = Vec::new();
+        p.split(s, &mut keyed, &mut changed);
+        refine(mol, &mut p, Some(changed));
     }
-    Ranking { ranks, classes }
+    Ranking {
+        ranks: p.rank,
+        classes,
+    }
 }

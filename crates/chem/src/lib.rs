@@ -18,12 +18,14 @@ pub mod aromaticity;
 pub mod canon;
 pub mod element;
 pub mod formula;
+pub mod limits;
 pub mod molecule;
 pub mod perceive;
 pub mod rings;
 pub mod smiles;
 
 pub use element::Element;
+pub use limits::{Limit, LimitExceeded, Limits};
 pub use molecule::{Atom, AtomIdx, Bond, BondIdx, BondOrder, Molecule};
 #[cfg(feature = "inchi")]
 pub mod inchi;

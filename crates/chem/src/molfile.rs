@@ -5,6 +5,7 @@
 //! aromatic SMILES, so both give the same molecule.
 
 use crate::element::Element;
+use crate::limits::{LimitExceeded, Limits};
 use crate::molecule::{Atom, Bond, BondOrder, Molecule, MoleculeBuilder};
 use crate::perceive;
 use std::io::BufRead;
@@ -19,23 +20,32 @@ pub struct MolfileError {
     pub line: usize,
     /// What is wrong.
     pub message: String,
+    /// The size limit exceeded, when that is why.
+    pub limit: Option<LimitExceeded>,
 }
 
 fn err<T>(line: usize, message: impl Into<String>) -> Result<T, MolfileError> {
     Err(MolfileError {
         line,
         message: message.into(),
+        limit: None,
     })
 }
 
-/// Parse one molfile (the part up to and including `M  END`).
+/// Parse one molfile (the part up to and including `M  END`) within the default
+/// [`Limits`].
 pub fn parse_molfile(text: &str) -> Result<Molecule, MolfileError> {
+    parse_molfile_within(text, &Limits::DEFAULT)
+}
+
+/// [`parse_molfile`] within other size limits.
+pub fn parse_molfile_within(text: &str, limits: &Limits) -> Result<Molecule, MolfileError> {
     let lines: Vec<&str> = text.lines().collect();
-    parse_lines(&lines, 0)
+    parse_lines(&lines, 0, limits)
 }
 
 /// Parse molfile lines; `offset` is added to line numbers in errors.
-fn parse_lines(lines: &[&str], offset: usize) -> Result<Molecule, MolfileError> {
+fn parse_lines(lines: &[&str], offset: usize, limits: &Limits) -> Result<Molecule, MolfileError> {
     let Some(counts) = lines.get(3) else {
         return err(
             offset + lines.len().max(1),
@@ -43,7 +53,7 @@ fn parse_lines(lines: &[&str], offset: usize) -> Result<Molecule, MolfileError> 
         );
     };
     if counts.contains("V3000") {
-        return parse_v3000(lines, offset);
+        return parse_v3000(lines, offset, limits);
     }
     let field = |s: &str, a: usize, b: usize| -> String {
         s.get(a..b.min(s.len())).unwrap_or("").trim().to_string()
@@ -73,6 +83,7 @@ fn parse_lines(lines: &[&str], offset: usize) -> Result<Molecule, MolfileError> 
         let el = element_of(&sym).ok_or_else(|| MolfileError {
             line: lno,
             message: format!("unknown element '{sym}'"),
+            limit: None,
         })?;
         let mut atom = Atom::new(el);
         let ccc: i32 = field(ln, 36, 39).parse().unwrap_or(0);
@@ -152,7 +163,7 @@ fn parse_lines(lines: &[&str], offset: usize) -> Result<Molecule, MolfileError> 
             }
         }
     }
-    finish(b, offset)
+    finish(b, offset, limits)
 }
 
 fn element_of(sym: &str) -> Option<Element> {
@@ -207,14 +218,18 @@ fn add_bond(
     Ok(())
 }
 
-fn finish(b: MoleculeBuilder, offset: usize) -> Result<Molecule, MolfileError> {
-    perceive::finish(b).map_err(|e| MolfileError {
+fn finish(b: MoleculeBuilder, offset: usize, limits: &Limits) -> Result<Molecule, MolfileError> {
+    perceive::finish_with(b, limits).map_err(|e| MolfileError {
         line: offset + 1,
         message: e.to_string(),
+        limit: match e {
+            perceive::PerceiveError::TooLarge(l) => Some(l),
+            _ => None,
+        },
     })
 }
 
-fn parse_v3000(lines: &[&str], offset: usize) -> Result<Molecule, MolfileError> {
+fn parse_v3000(lines: &[&str], offset: usize, limits: &Limits) -> Result<Molecule, MolfileError> {
     // Join continuation lines ("-" at the end) and keep the first line number of each.
     let mut joined: Vec<(usize, String)> = Vec::new();
     let mut cont = false;
@@ -265,11 +280,13 @@ fn parse_v3000(lines: &[&str], offset: usize) -> Result<Molecule, MolfileError> 
                         .ok_or_else(|| MolfileError {
                             line: *lno,
                             message: "atom line without an index".into(),
+                            limit: None,
                         })?;
                 let sym = parts.next().unwrap_or("");
                 let el = element_of(sym).ok_or_else(|| MolfileError {
                     line: *lno,
                     message: format!("unknown element '{sym}'"),
+                    limit: None,
                 })?;
                 let mut atom = Atom::new(el);
                 for kv in parts.skip(4) {
@@ -318,7 +335,7 @@ fn parse_v3000(lines: &[&str], offset: usize) -> Result<Molecule, MolfileError> 
     if b.atoms.is_empty() {
         return err(offset + 4, "V3000 molfile has no atom block");
     }
-    finish(b, offset)
+    finish(b, offset, limits)
 }
 
 /// One record of an SD file.
@@ -340,6 +357,7 @@ pub struct SdReader<R> {
     reader: R,
     line: usize,
     done: bool,
+    limits: Limits,
 }
 
 impl<R: BufRead> SdReader<R> {
@@ -349,7 +367,14 @@ impl<R: BufRead> SdReader<R> {
             reader,
             line: 0,
             done: false,
+            limits: Limits::DEFAULT,
         }
+    }
+
+    /// Read molecules within other size limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 }
 
@@ -395,7 +420,7 @@ impl<R: BufRead> Iterator for SdReader<R> {
             .map(|s| s.as_str())
             .chain(std::iter::once("M  END"))
             .collect();
-        let molecule = parse_lines(&refs, start - 1);
+        let molecule = parse_lines(&refs, start - 1, &self.limits);
         let mut data = Vec::new();
         let mut k = end + 1;
         while k < lines.len() {

@@ -5,6 +5,7 @@
 
 use crate::aromaticity;
 use crate::element::Element;
+use crate::limits::{Limit, LimitExceeded, Limits};
 use crate::molecule::{AtomIdx, BondOrder, Molecule, MoleculeBuilder, IMPLICIT_H};
 use crate::rings;
 use thiserror::Error;
@@ -32,13 +33,25 @@ pub enum PerceiveError {
         /// Allowed valences.
         allowed: String,
     },
+    /// Beyond one of the size limits (checked before any costly perception).
+    #[error(transparent)]
+    TooLarge(#[from] LimitExceeded),
 }
 
-/// Perceive a freshly read graph. Atom indices in errors refer to the builder's atoms.
+/// Perceive a freshly read graph within the default [`Limits`]. Atom indices in errors
+/// refer to the builder's atoms.
 pub fn finish(builder: MoleculeBuilder) -> Result<Molecule, PerceiveError> {
+    finish_with(builder, &Limits::DEFAULT)
+}
+
+/// Perceive a freshly read graph, refusing it beyond `limits` before any work that costs
+/// more than linear time.
+pub fn finish_with(builder: MoleculeBuilder, limits: &Limits) -> Result<Molecule, PerceiveError> {
     let (builder, index_of) = fold_hydrogens(builder);
+    limits.check(Limit::Atoms, builder.atoms.len())?;
+    limits.check(Limit::Rings, cyclomatic_number(&builder))?;
     let mut mol = builder.into_graph();
-    mol.rings = rings::perceive(&mol);
+    mol.rings = rings::perceive_within(&mol, limits)?;
     let orig = |i: AtomIdx| {
         index_of
             .as_ref()
@@ -55,9 +68,38 @@ pub fn finish(builder: MoleculeBuilder) -> Result<Molecule, PerceiveError> {
         valence,
         allowed,
     })?;
-    aromaticity::perceive(&mut mol);
+    aromaticity::perceive_within(&mut mol, limits)?;
     cleanup_stereo(&mut mol);
     Ok(mol)
+}
+
+/// Bonds minus atoms plus connected components: the number of independent rings, from
+/// the bare graph in near-linear time (union-find).
+fn cyclomatic_number(b: &MoleculeBuilder) -> usize {
+    let n = b.atoms.len();
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    fn root(parent: &mut [u32], mut x: u32) -> u32 {
+        while parent[x as usize] != x {
+            let up = parent[parent[x as usize] as usize];
+            parent[x as usize] = up;
+            x = up;
+        }
+        x
+    }
+    let mut components = n;
+    let mut bonds = 0usize;
+    for bond in &b.bonds {
+        if bond.a as usize >= n || bond.b as usize >= n {
+            continue;
+        }
+        bonds += 1;
+        let (ra, rb) = (root(&mut parent, bond.a), root(&mut parent, bond.b));
+        if ra != rb {
+            parent[ra as usize] = rb;
+            components -= 1;
+        }
+    }
+    (bonds + components).saturating_sub(n)
 }
 
 /// Remove plain hydrogen atoms bonded to one heavy atom, adding them to its count.

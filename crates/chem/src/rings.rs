@@ -7,6 +7,7 @@
 //! relevant cycles). This equals the SSSR except in bridged systems, where equally small
 //! alternatives are all kept, matching RDKit's symmetrized SSSR (adamantane: 4 rings).
 
+use crate::limits::{Limit, LimitExceeded, Limits};
 use crate::molecule::{AtomIdx, BondIdx, Molecule};
 use std::collections::VecDeque;
 
@@ -69,8 +70,14 @@ impl RingInfo {
     }
 }
 
-/// Perceive the SSSR of a molecule.
+/// Perceive the SSSR of a molecule (no limits: for structures derived from checked ones).
 pub fn perceive(mol: &Molecule) -> RingInfo {
+    perceive_within(mol, &Limits::NONE).unwrap_or_default()
+}
+
+/// Perceive the SSSR, refusing ring systems beyond `limits` before the candidate search
+/// (whose cost grows with atoms times bonds of the system).
+pub fn perceive_within(mol: &Molecule, limits: &Limits) -> Result<RingInfo, LimitExceeded> {
     let n = mol.atom_count();
     let nb = mol.bond_count();
     let in_cycle = cycle_bonds(mol);
@@ -82,7 +89,7 @@ pub fn perceive(mol: &Molecule) -> RingInfo {
         ..RingInfo::default()
     };
     if !in_cycle.iter().any(|&c| c) {
-        return info;
+        return Ok(info);
     }
     // Ring systems: components of the ring-bond graph.
     let mut sys = vec![u32::MAX; n];
@@ -122,6 +129,13 @@ pub fn perceive(mol: &Molecule) -> RingInfo {
         }
         systems.push((atoms, bonds));
     }
+    for (atoms, bonds) in &systems {
+        let cyclomatic = (bonds.len() + 1).saturating_sub(atoms.len());
+        limits.check(Limit::RingSystemRings, cyclomatic)?;
+        if cyclomatic > 1 {
+            limits.check(Limit::RingSystemAtoms, atoms.len())?;
+        }
+    }
     for (sid, (atoms, bonds)) in systems.iter().enumerate() {
         let cyclomatic = bonds.len() + 1 - atoms.len();
         if cyclomatic == 1 {
@@ -133,7 +147,7 @@ pub fn perceive(mol: &Molecule) -> RingInfo {
             }
         }
     }
-    info
+    Ok(info)
 }
 
 fn push_ring(info: &mut RingInfo, mol: &Molecule, ring: Vec<AtomIdx>, system: u32) {

@@ -6,9 +6,18 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
+/// The size limits of structures, set once from the command line.
+static LIMITS: std::sync::OnceLock<chem::Limits> = std::sync::OnceLock::new();
+
+/// Set the size limits every classifier of this process reads structures within.
+pub fn set_limits(limits: chem::Limits) {
+    let _ = LIMITS.set(limits);
+}
+
 /// The built-in classifier, with the changes file applied when one is given.
 pub fn classifier(changes: Option<&Path>) -> Result<Classifier> {
     let mut c = Classifier::builtin()?;
+    c.set_limits(LIMITS.get().copied().unwrap_or_default());
     if let Some(p) = changes {
         let text =
             std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;

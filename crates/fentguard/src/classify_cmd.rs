@@ -94,8 +94,13 @@ pub fn run(
             writeln!(out)?;
         } else {
             match result {
-                Ok(c) => write_table(&mut out, i + 1, shown, &c)?,
-                Err(e) => writeln!(out, "line {}: {}\n  error: {e}\n", i + 1, shown.trim())?,
+                Ok(c) => write_table(&mut out, i + 1, &law::excerpt(shown), &c)?,
+                Err(e) => writeln!(
+                    out,
+                    "line {}: {}\n  error: {e}\n",
+                    i + 1,
+                    law::excerpt(shown.trim())
+                )?,
             }
         }
     }

@@ -23,8 +23,50 @@ struct Cli {
     /// of the built-in catalogue before answering.
     #[arg(long, global = true)]
     changes: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Size limits of the structures read (defaults: see `chem::limits`); beyond them a
+/// structure is refused with an error naming the limit, never judged.
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// Most heavy atoms in a structure [default: 1000].
+    #[arg(long, global = true, env = "FENTGUARD_MAX_ATOMS")]
+    max_atoms: Option<usize>,
+    /// Most rings in a structure [default: 100].
+    #[arg(long, global = true, env = "FENTGUARD_MAX_RINGS")]
+    max_rings: Option<usize>,
+    /// Most rings in one fused ring system [default: 40].
+    #[arg(long, global = true, env = "FENTGUARD_MAX_RING_SYSTEM_RINGS")]
+    max_ring_system_rings: Option<usize>,
+    /// Most atoms in one fused ring system [default: 250].
+    #[arg(long, global = true, env = "FENTGUARD_MAX_RING_SYSTEM_ATOMS")]
+    max_ring_system_atoms: Option<usize>,
+    /// Most fused aromatic ring combinations tried in one ring system [default: 20000].
+    #[arg(long, global = true, env = "FENTGUARD_MAX_AROMATIC_COMBINATIONS")]
+    max_aromatic_combinations: Option<usize>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> chem::Limits {
+        let d = chem::Limits::DEFAULT;
+        chem::Limits {
+            max_atoms: self.max_atoms.unwrap_or(d.max_atoms),
+            max_rings: self.max_rings.unwrap_or(d.max_rings),
+            max_ring_system_rings: self
+                .max_ring_system_rings
+                .unwrap_or(d.max_ring_system_rings),
+            max_ring_system_atoms: self
+                .max_ring_system_atoms
+                .unwrap_or(d.max_ring_system_atoms),
+            max_aromatic_combinations: self
+                .max_aromatic_combinations
+                .unwrap_or(d.max_aromatic_combinations),
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -225,6 +267,7 @@ enum CatalogueCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    catalogue_cmd::set_limits(cli.limits.limits());
     let changes = cli.changes.clone();
     let result = match cli.command {
         Command::Classify {

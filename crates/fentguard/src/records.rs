@@ -52,7 +52,7 @@ pub struct Input {
 }
 
 /// Open a file, choosing the format by its extension.
-pub fn open(path: &Path, smiles_column: Option<&str>) -> Result<Input> {
+pub fn open(path: &Path, smiles_column: Option<&str>, limits: chem::Limits) -> Result<Input> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let count = Arc::new(AtomicU64::new(0));
@@ -81,7 +81,7 @@ pub fn open(path: &Path, smiles_column: Option<&str>) -> Result<Input> {
     let records: Box<dyn Iterator<Item = Result<Record>> + Send> = match ext {
         "smi" | "smiles" | "txt" | "ism" => Box::new(smiles_lines(reader)),
         "csv" | "tsv" => Box::new(csv_records(reader, ext == "tsv", smiles_column)?),
-        "sdf" | "sd" | "mol" => Box::new(sd_records(reader)),
+        "sdf" | "sd" | "mol" => Box::new(sd_records(reader, limits)),
         _ => bail!(
             "{}: unknown file type '.{ext}' (expected .smi, .csv, .tsv or .sdf, optionally .gz)",
             path.display()
@@ -156,13 +156,18 @@ fn csv_records(
     }))
 }
 
-fn sd_records(reader: Box<dyn BufRead + Send>) -> impl Iterator<Item = Result<Record>> + Send {
-    chem::molfile::SdReader::new(reader).map(|r| {
-        let r = r.context("reading the SD file")?;
-        Ok(Record {
-            line: r.line,
-            name: r.title.trim().to_string(),
-            payload: Payload::Molecule(Box::new(r.molecule.map_err(|e| e.to_string()))),
+fn sd_records(
+    reader: Box<dyn BufRead + Send>,
+    limits: chem::Limits,
+) -> impl Iterator<Item = Result<Record>> + Send {
+    chem::molfile::SdReader::new(reader)
+        .with_limits(limits)
+        .map(|r| {
+            let r = r.context("reading the SD file")?;
+            Ok(Record {
+                line: r.line,
+                name: r.title.trim().to_string(),
+                payload: Payload::Molecule(Box::new(r.molecule.map_err(|e| e.to_string()))),
+            })
         })
-    })
 }

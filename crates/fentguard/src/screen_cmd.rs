@@ -216,7 +216,11 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode> {
     }
     let pool = pool.build().context("starting worker threads")?;
     let classifier = crate::catalogue_cmd::classifier(args.changes.as_deref())?;
-    let input = records::open(&args.file, args.smiles_column.as_deref())?;
+    let input = records::open(
+        &args.file,
+        args.smiles_column.as_deref(),
+        *classifier.limits(),
+    )?;
     let sink: Box<dyn Write> = match &args.out {
         Some(p) => Box::new(
             std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
@@ -393,7 +397,8 @@ fn screen_one(
             if s.is_empty() {
                 return Err("empty SMILES".into());
             }
-            let mol = chem::smiles::parse(s).map_err(|e| e.to_string())?;
+            let mol =
+                chem::smiles::parse_within(s, classifier.limits()).map_err(|e| e.to_string())?;
             Ok(classifier.screen(&mol, date))
         }
         Payload::Molecule(m) => match m.as_ref() {

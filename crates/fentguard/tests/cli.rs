@@ -574,3 +574,37 @@ fn salts_misspellings_cas_and_molfiles_read_through_one_resolver() {
     assert_eq!(v[0]["name"], "ethanol");
     assert_eq!(verdict(&v[0], "CN")["status"], "not_controlled");
 }
+
+/// `C1CCCCC1` repeated 5,000 times aborted the process (exit 134, stack overflow);
+/// beyond the size limits a structure is now refused with the limit named, the other
+/// lines still answered; the limits can be raised on the command line.
+#[test]
+fn structures_beyond_the_limits_are_refused_and_the_limits_can_be_raised() {
+    let huge = "C1CCCCC1".repeat(5000);
+    let stdin = format!("{huge}\nCCO ethanol\n");
+    let (code, out, _) = fentguard(&["classify", "--format", "json"], Some(&stdin));
+    assert_eq!(code, 1, "{out}");
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2);
+    let error = lines[0]["error"].as_str().expect("error");
+    assert!(
+        error.contains("30000 heavy atoms") && error.contains("max_atoms"),
+        "{error}"
+    );
+    assert_eq!(verdict(&lines[1], "CN")["status"], "not_controlled");
+    let (code, out, _) = fentguard(&["classify", &huge], None);
+    assert_eq!(code, 1);
+    assert!(out.contains("max_atoms"), "{out}");
+    assert!(out.len() < 1_000, "the input is not echoed whole: {out}");
+    let chain = "C".repeat(1500);
+    let (code, _, _) = fentguard(&["classify", &chain], None);
+    assert_eq!(code, 1);
+    let (code, out, err) = fentguard(&["classify", "--max-atoms", "2000", &chain], None);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("CN: not controlled"), "{out}");
+    let (code, out, _) = fentguard(
+        &["export-check", "--substance", &huge, "--destination", "MX"],
+        None,
+    );
+    assert_ne!(code, 0, "{out}");
+}

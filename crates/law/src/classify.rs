@@ -101,6 +101,9 @@ pub enum InputError {
     /// A molfile that cannot be read.
     #[error("molfile: {0}")]
     Molfile(String),
+    /// A structure beyond the size limits: not judged (never "not controlled").
+    #[error("{0}")]
+    TooLarge(chem::LimitExceeded),
 }
 
 impl InputError {
@@ -110,6 +113,16 @@ impl InputError {
             InputError::Unrecognised { did_you_mean, .. } => did_you_mean,
             _ => &[],
         }
+    }
+}
+
+/// At most the first 80 characters of an input, for messages that quote it (an error
+/// never echoes a whole 100 KB input back).
+pub fn excerpt(text: &str) -> String {
+    const SHOWN: usize = 80;
+    match text.char_indices().nth(SHOWN) {
+        None => text.to_string(),
+        Some((end, _)) => format!("{}… ({} bytes in all)", &text[..end], text.len()),
     }
 }
 
@@ -329,6 +342,7 @@ pub struct Classifier {
     catalogue: Catalogue,
     definitions: Vec<Definition>,
     salts: Salts,
+    limits: chem::Limits,
 }
 
 #[derive(Deserialize)]
@@ -343,6 +357,11 @@ struct Judged {
     verdicts: Vec<Verdict>,
     other: Vec<OtherListing>,
 }
+
+/// Largest parent an InChIKey is computed for: the InChI library's canonicalisation
+/// grows steeply on large symmetric graphs (0.18 s at 1,000 atoms), and the key is only
+/// shown, never used to judge.
+const INCHIKEY_MAX_ATOMS: usize = 200;
 
 /// How many suggestions a refusal offers.
 const SUGGESTIONS: usize = 5;
@@ -373,7 +392,19 @@ impl Classifier {
             catalogue: Catalogue::builtin()?,
             definitions: file.definitions,
             salts: Salts::builtin().map_err(LoadError::Salts)?,
+            limits: chem::Limits::DEFAULT,
         })
+    }
+
+    /// Judge structures within other size limits (the default refuses anything a
+    /// control regime never meets; see [`chem::limits`]).
+    pub fn set_limits(&mut self, limits: chem::Limits) {
+        self.limits = limits;
+    }
+
+    /// The size limits structures are read within.
+    pub fn limits(&self) -> &chem::Limits {
+        &self.limits
     }
 
     /// The catalogue.
@@ -409,8 +440,12 @@ impl Classifier {
         if text.contains('\n') {
             if text.contains("M  END") || text.contains("V2000") || text.contains("V3000") {
                 // as given: the first line is the title, and may be empty
-                let molecule = chem::molfile::parse_molfile(input)
-                    .map_err(|e| InputError::Molfile(e.to_string()))?;
+                let molecule = chem::molfile::parse_molfile_within(input, &self.limits).map_err(
+                    |e| match e.limit {
+                        Some(l) => InputError::TooLarge(l),
+                        None => InputError::Molfile(e.to_string()),
+                    },
+                )?;
                 let title = input.lines().next().map(str::trim).unwrap_or_default();
                 return Ok(Query::Structure {
                     molecule: Box::new(molecule),
@@ -419,7 +454,7 @@ impl Classifier {
                 });
             }
             return Err(InputError::Unrecognised {
-                text: text.chars().take(80).collect(),
+                text: excerpt(text),
                 smiles_error: "several lines, but not a molfile (no M  END)".into(),
                 did_you_mean: Vec::new(),
             });
@@ -478,16 +513,19 @@ impl Classifier {
             Some((a, b)) => (a, Some(b.trim().to_string()).filter(|s| !s.is_empty())),
             None => (text, None),
         };
-        match chem::smiles::parse(first) {
+        match chem::smiles::parse_within(first, &self.limits) {
             Ok(molecule) => Ok(Query::Structure {
                 molecule: Box::new(molecule),
                 smiles: first.to_string(),
                 name: rest,
             }),
-            Err(e) => Err(InputError::Unrecognised {
-                text: text.to_string(),
-                smiles_error: e.to_string(),
-                did_you_mean: self.did_you_mean(text),
+            Err(e) => Err(match e.limit_exceeded() {
+                Some(l) => InputError::TooLarge(l.clone()),
+                None => InputError::Unrecognised {
+                    text: excerpt(text),
+                    smiles_error: e.to_string(),
+                    did_you_mean: self.did_you_mean(text),
+                },
             }),
         }
     }
@@ -902,11 +940,21 @@ impl Classifier {
                 })
                 .collect();
         }
+        let parent_inchikey = match carrier {
+            Some(j) if j.part.parent.atom_count() > INCHIKEY_MAX_ATOMS => {
+                notes.push(format!(
+                    "no InChIKey: the parent has more than {INCHIKEY_MAX_ATOMS} heavy atoms"
+                ));
+                None
+            }
+            Some(j) => chem::inchi::inchikey(&j.part.parent).ok(),
+            None => None,
+        };
         Classification {
             date,
             name,
             parent_smiles: carrier.map(|j| j.smiles.clone()),
-            parent_inchikey: carrier.and_then(|j| chem::inchi::inchikey(&j.part.parent).ok()),
+            parent_inchikey,
             components,
             verdicts,
             other_listings,

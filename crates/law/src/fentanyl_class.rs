@@ -196,8 +196,8 @@ fn find_cores(mol: &Molecule) -> (Vec<Core>, String) {
             continue;
         }
         let s = ns[0];
-        let forward: [AtomIdx; 6] = std::array::from_fn(|k| ring[(s + k) % 6]);
-        let ordered = lowest_locants(mol, forward);
+        // C4 is the same atom in either direction; the numbering is settled below
+        let ordered: [AtomIdx; 6] = std::array::from_fn(|k| ring[(s + k) % 6]);
         let c4 = ordered[3];
         let mut found = false;
         for n in mol.neighbours(c4) {
@@ -217,6 +217,12 @@ fn find_cores(mol: &Molecule) -> (Vec<Core>, String) {
                 .into();
         }
     }
+    // Numbering costs a pass over each substituent: only for molecules that are judged.
+    if cores.len() <= MAX_CORES {
+        for core in &mut cores {
+            core.ring = lowest_locants(mol, core.ring);
+        }
+    }
     (cores, why)
 }
 
@@ -229,6 +235,24 @@ fn lowest_locants(mol: &Molecule, forward: [AtomIdx; 6]) -> [AtomIdx; 6] {
     ];
     let ring: HashSet<AtomIdx> = forward.iter().copied().collect();
     let c4 = forward[3];
+    // locants first; the group SMILES only break a tie
+    let locants = |order: &[AtomIdx; 6]| {
+        let mut l: Vec<usize> = Vec::new();
+        for (pos, &a) in order.iter().enumerate().skip(1) {
+            for n in mol.neighbours(a) {
+                if !ring.contains(&n.atom) {
+                    l.push(pos + 1);
+                }
+            }
+        }
+        l.sort_unstable();
+        l
+    };
+    match locants(&reverse).cmp(&locants(&forward)) {
+        std::cmp::Ordering::Less => return reverse,
+        std::cmp::Ordering::Greater => return forward,
+        std::cmp::Ordering::Equal => {}
+    }
     let key = |order: &[AtomIdx; 6]| {
         let mut subs: Vec<(usize, String)> = Vec::new();
         for (pos, &a) in order.iter().enumerate().skip(1) {
@@ -260,6 +284,23 @@ fn lowest_locants(mol: &Molecule, forward: [AtomIdx; 6]) -> [AtomIdx; 6] {
 /// Judge a standardised parent against a definition.
 pub fn judge(mol: &Molecule, def: &Definition) -> Judgement {
     let (cores, why) = find_cores(mol);
+    if cores.len() > MAX_CORES {
+        // Each core costs a pass over the molecule; no real substance has this many.
+        // Not judged is undetermined, never "no match".
+        return Judgement {
+            outcome: Outcome::Ambiguous,
+            conditions: Vec::new(),
+            reasons: vec![format!(
+                "{} candidate fentanyl cores: molecules with more than {MAX_CORES} are not judged",
+                cores.len()
+            )],
+            atoms: BTreeMap::new(),
+            flags: Vec::new(),
+            is_reference: false,
+            unlisted: 0,
+            changed: 0,
+        };
+    }
     // The reading kept: the most severe outcome, then the fewest unlisted changes, then
     // the fewest changes at all (an N-oxide is the oxygen on the ring N, not a phenethyl
     // replaced by an oxygen), then the smallest explanation text: never the first found,
@@ -305,6 +346,9 @@ pub fn judge(mol: &Molecule, def: &Definition) -> Judgement {
 fn label(def: &Definition, key: &str) -> Option<String> {
     def.conditions.get(key).map(|c| c.label.clone())
 }
+
+/// Most candidate cores judged in one molecule (see [`judge`]).
+const MAX_CORES: usize = 8;
 
 /// Judge one core; several readings when a region's role is not fixed (which group on
 /// the anilide N is the aryl, which group on a quaternary ring N is the phenethyl).

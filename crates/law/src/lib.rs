@@ -29,8 +29,8 @@ pub mod salts;
 
 pub use chrono::NaiveDate;
 pub use classify::{
-    Classification, Classifier, InputError, Jurisdictions, LoadError, MatchedBy, Query, Status,
-    Verdict,
+    excerpt, Classification, Classifier, InputError, Jurisdictions, LoadError, MatchedBy, Query,
+    Status, Verdict,
 };
 pub use export::{ExportAnswer, ExportChecker, ExportDecision, ExportError};
 pub use fentanyl_class::Outcome;

@@ -365,3 +365,55 @@ fn a_salt_declares_less_base_than_its_mass_and_the_base_is_the_controlled_compon
         assert_eq!(comp.atoms.first(), Some(&0));
     }
 }
+
+/// Beyond the size limits a structure is refused with an error naming the limit, never
+/// judged; a molecule with more fentanyl cores than are judged is undetermined, never
+/// "not controlled"; the limits can be raised.
+#[test]
+fn structures_beyond_the_limits_are_refused_or_undetermined_never_not_controlled() {
+    let c = Classifier::builtin().expect("data");
+    let huge = "C1CCCCC1".repeat(5000);
+    match c.classify_text(&huge, Jurisdictions::All, date()) {
+        Err(law::InputError::TooLarge(l)) => assert_eq!(l.limit, chem::Limit::Atoms),
+        other => panic!("expected a size refusal, got {other:?}"),
+    }
+    let e = c
+        .classify_text(&huge, Jurisdictions::All, date())
+        .unwrap_err();
+    assert!(e.to_string().contains("max_atoms"), "{e}");
+    let export = ExportChecker::builtin().expect("data");
+    assert!(export.identify(&c, &huge, date()).is_err());
+    // 12 anilidopiperidine cores on one chain: more than are judged in one molecule
+    let core = "C1CC(N(c2ccccc2)C(=O)CC)CCN1";
+    let many = format!("{core}{}", format!("C({core})").repeat(11));
+    let cl = c
+        .classify_text(&many, Jurisdictions::All, date())
+        .expect("read");
+    for v in &cl.verdicts {
+        assert_eq!(v.status, Status::Undetermined, "{v:?}");
+    }
+    let few = format!("{core}C({core})");
+    let cl = c
+        .classify_text(&few, Jurisdictions::Cn, date())
+        .expect("read");
+    assert_eq!(
+        cl.verdicts[0].status,
+        Status::Controlled,
+        "{:?}",
+        cl.verdicts
+    );
+    let mut raised = Classifier::builtin().expect("data");
+    raised.set_limits(chem::Limits {
+        max_atoms: 2_000,
+        ..chem::Limits::DEFAULT
+    });
+    let chain = "C".repeat(1_500);
+    assert!(c.classify_text(&chain, Jurisdictions::All, date()).is_err());
+    let cl = raised
+        .classify_text(&chain, Jurisdictions::All, date())
+        .expect("within the raised limit");
+    assert!(cl
+        .verdicts
+        .iter()
+        .all(|v| v.status == Status::NotControlled));
+}

@@ -447,7 +447,10 @@ async fn process(
                         Err(err) => {
                             return Ok(Err(IlmdError {
                                 index: e.index,
-                                message: format!("ilmd fg:substance '{substance}': {err}"),
+                                message: format!(
+                                    "ilmd fg:substance '{}': {err}",
+                                    law::excerpt(&substance)
+                                ),
                             }))
                         }
                     };
@@ -457,7 +460,8 @@ async fn process(
                     return Ok(Err(IlmdError {
                         index: e.index,
                         message: format!(
-                            "ilmd fg:substance '{substance}' is not in the catalogue; name it by a catalogue name, CAS number or structure"
+                            "ilmd fg:substance '{}' is not in the catalogue; name it by a catalogue name, CAS number or structure",
+                            law::excerpt(&substance)
                         ),
                     }));
                 };

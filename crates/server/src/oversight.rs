@@ -607,7 +607,7 @@ pub async fn put_plan(
             &input.substance,
             s.clock.now().date_naive(),
         )
-        .map_err(|e| Problem::unprocessable("substance", e.to_string()))?
+        .map_err(Problem::from)?
         .ok_or_else(unknown)?;
     let substance_id = id.substance_ids.first().cloned().ok_or_else(unknown)?;
     let plan_kg = input.plan_kg * id.base_ratio;

@@ -106,6 +106,9 @@ impl IntoResponse for Problem {
 
 impl From<law::InputError> for Problem {
     fn from(e: law::InputError) -> Problem {
+        if let law::InputError::TooLarge(l) = &e {
+            return Problem::unprocessable("structure-too-large", format!("substance: {l}"));
+        }
         let mut p = Problem::unprocessable("unknown-substance", format!("substance: {e}"));
         p.did_you_mean = e.did_you_mean().to_vec();
         p

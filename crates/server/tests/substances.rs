@@ -166,11 +166,18 @@ async fn unknown_names_are_refused_with_suggestions_and_unknown_cas_is_undetermi
 }
 
 #[tokio::test]
-async fn a_deep_structure_gets_an_answer_not_a_crashed_worker() {
+async fn a_deep_structure_within_raised_limits_gets_an_answer_not_a_crashed_worker() {
     // 1,500 cyclohexanes in a chain: the recursive SMILES writer overflowed a worker's
-    // stack on inputs like this (issue 11); the answer is now an ordinary one.
+    // stack on inputs like this (issue 11); with limits raised to admit it, the answer
+    // is an ordinary one.
     let dir = tempfile::tempdir().expect("tmp");
-    let api = Api::new(&format!("sqlite://{}", dir.path().join("fg.db").display())).await;
+    let limits = chem::Limits {
+        max_atoms: 10_000,
+        max_rings: 2_000,
+        ..chem::Limits::DEFAULT
+    };
+    let url = format!("sqlite://{}", dir.path().join("fg.db").display());
+    let api = Api::with_limits(&url, limits).await;
     let input = "C1CCCCC1".repeat(1500);
     let (st, v) = api
         .call(
@@ -182,4 +189,115 @@ async fn a_deep_structure_gets_an_answer_not_a_crashed_worker() {
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["decision"], "no_licence_required", "{v}");
+}
+
+/// Every way a structure reaches the server refuses one beyond the size limits with a
+/// problem naming the limit, and without quoting the whole input back.
+#[tokio::test]
+async fn structures_beyond_the_limits_are_refused_everywhere_naming_the_limit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let api = Api::new(&format!("sqlite://{}", dir.path().join("fg.db").display())).await;
+    let huge = "C1CCCCC1".repeat(1000); // 6,000 atoms, 8 KB
+    let ladder: String = {
+        // 399 fused four-membered rings in 1.6 KB: 1.3 s and 320 MB before the limits
+        let n = 800;
+        let mut s = String::new();
+        for p in 0..n {
+            s.push('C');
+            if p >= 3 && (p - 3) % 2 == 0 {
+                s.push_str(&(1 + ((p - 3) / 2) % 2).to_string());
+            }
+            if p % 2 == 0 && p + 3 < n {
+                s.push_str(&(1 + (p / 2) % 2).to_string());
+            }
+        }
+        s
+    };
+    let check = |st: StatusCode, v: &Value, setting: &str| {
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(
+            v["type"]
+                .as_str()
+                .map(|t| t.ends_with("structure-too-large")),
+            Some(true),
+            "{v}"
+        );
+        let detail = v["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(setting), "{v}");
+        assert!(v.to_string().len() < 2_000, "the input is not echoed: {v}");
+    };
+    for (input, setting) in [(&huge, "max_atoms"), (&ladder, "max_rings")] {
+        let (st, v) = api
+            .call(
+                "POST",
+                "/api/v1/classifications",
+                Some("customs_officer"),
+                Some(json!({"input": input})),
+            )
+            .await;
+        check(st, &v, setting);
+        let (st, v) = api
+            .call(
+                "POST",
+                "/api/v1/export-checks",
+                Some("compliance_officer"),
+                Some(json!({"substance": input, "destination": "MX"})),
+            )
+            .await;
+        check(st, &v, setting);
+    }
+    // an export application naming it
+    let party = json!({"name": "Quimica Demo SA de CV", "address": "Av. Industria 10, Monterrey", "country": "MX"});
+    let (st, v) = api
+        .call(
+            "POST",
+            "/api/v1/export-applications",
+            Some("compliance_officer"),
+            Some(json!({
+                "importer": party, "consignee": party, "substance": huge, "quantity": "10kg",
+                "destination": "MX", "point_of_exit": "Shanghai", "point_of_entry": "Manzanillo",
+                "transport_mode": "sea", "planned_dispatch": "2027-01-15",
+                "contract_reference": "QS-1", "end_use": "synthesis", "documents": [
+                    {"kind": "importer_guarantee", "filename": "g.txt", "content_base64": "Z3VhcmFudGVl"},
+                    {"kind": "contract", "filename": "c.txt", "content_base64": "Y29udHJhY3Q="}
+                ]
+            })),
+        )
+        .await;
+    check(st, &v, "max_atoms");
+    // a production plan naming it
+    let (st, v) = api
+        .call(
+            "PUT",
+            "/api/v1/production-plans",
+            Some("administrator"),
+            Some(
+                json!({"enterprise": "cn-exporter", "substance": huge, "year": 2026, "plan_kg": 1.0}),
+            ),
+        )
+        .await;
+    check(st, &v, "max_atoms");
+    // an EPCIS commissioning naming it in its ILMD: refused, naming the event
+    let doc = json!({
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"fg": "https://ns.fentguard.org/epcis/"}],
+        "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-06-01T00:00:00Z",
+        "epcisBody": {"eventList": [{
+            "type": "ObjectEvent", "eventTime": "2026-06-01T00:00:00Z", "eventTimeZoneOffset": "+08:00",
+            "action": "ADD", "bizStep": "commissioning",
+            "bizLocation": {"id": "urn:epc:id:sgln:6901234.00001.0"},
+            "quantityList": [{"epcClass": "urn:epc:class:lgtin:6901234.012345.BIG-1", "quantity": 5.0, "uom": "KGM"}],
+            "ilmd": {"fg:substance": huge}
+        }]}
+    });
+    let (st, v) = api
+        .call(
+            "POST",
+            "/epcis/capture",
+            Some("compliance_officer"),
+            Some(doc),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v.to_string().contains("max_atoms"), "{v}");
+    assert!(v.to_string().len() < 4_000, "the input is not echoed: {v}");
 }

@@ -3,5 +3,5 @@
 mod parse;
 mod write;
 
-pub use parse::{parse, parse_graph, SmilesError, SmilesErrorKind};
+pub use parse::{parse, parse_graph, parse_within, SmilesError, SmilesErrorKind};
 pub use write::{canonical_smiles, write_with, WriteOptions};

@@ -1,6 +1,7 @@
 //! OpenSMILES reader.
 
 use crate::element::Element;
+use crate::limits::{LimitExceeded, Limits};
 use crate::molecule::{
     Atom, AtomIdx, Bond, BondOrder, Chirality, DoubleBondStereo, Molecule, MoleculeBuilder,
     TetrahedralCentre, IMPLICIT_H,
@@ -91,19 +92,41 @@ struct Parser<'a> {
     /// For chiral atoms: index into `stereo` of their neighbour list.
     stereo_of: Vec<u32>,
     stereo: Vec<(AtomIdx, Chirality, Vec<AtomIdx>, bool)>,
+    /// The atom each atom was bonded to when read (its parent as written), or MAX.
+    tree_parent: Vec<AtomIdx>,
+    /// Ring-closure bonds made so far (lower atom, higher atom).
+    closures: std::collections::HashSet<(AtomIdx, AtomIdx)>,
 }
 
 /// Parse a SMILES string into a perceived molecule (kekulé form, implicit hydrogens,
-/// rings and RDKit-compatible aromaticity).
+/// rings and RDKit-compatible aromaticity), within the default [`Limits`].
 pub fn parse(smiles: &str) -> Result<Molecule, SmilesError> {
+    parse_within(smiles, &Limits::DEFAULT)
+}
+
+/// [`parse`] within other size limits.
+pub fn parse_within(smiles: &str, limits: &Limits) -> Result<Molecule, SmilesError> {
     let (builder, atom_pos) = parse_graph(smiles)?;
-    perceive::finish(builder).map_err(|e| perceive_error(e, &atom_pos))
+    perceive::finish_with(builder, limits).map_err(|e| perceive_error(e, &atom_pos))
+}
+
+impl SmilesError {
+    /// The size limit the structure exceeded, when that is why it was refused.
+    pub fn limit_exceeded(&self) -> Option<&LimitExceeded> {
+        match &self.kind {
+            SmilesErrorKind::Structure(PerceiveError::TooLarge(l)) => Some(l),
+            _ => None,
+        }
+    }
 }
 
 /// Turn a perception error into a SMILES error located at the offending atom.
 fn perceive_error(e: PerceiveError, atom_pos: &[u32]) -> SmilesError {
     let atom = match &e {
         PerceiveError::Kekulize { atom, .. } | PerceiveError::Valence { atom, .. } => *atom,
+        // the first atom past the limit when atoms are counted, else the start
+        PerceiveError::TooLarge(l) if l.limit == crate::limits::Limit::Atoms => l.max,
+        PerceiveError::TooLarge(_) => 0,
     };
     SmilesError::at(
         atom_pos.get(atom).copied().unwrap_or(0) as usize,
@@ -127,6 +150,8 @@ pub fn parse_graph(smiles: &str) -> Result<(MoleculeBuilder, Vec<u32>), SmilesEr
         ring: Vec::new(),
         stereo_of: Vec::new(),
         stereo: Vec::new(),
+        tree_parent: Vec::with_capacity(s.len()),
+        closures: std::collections::HashSet::new(),
     };
     p.run()?;
     p.finish_stereo();
@@ -232,6 +257,7 @@ impl Parser<'_> {
                     self.atom_pos.push(start as u32);
                     self.b.atoms.push(atom.0);
                     self.stereo_of.push(u32::MAX);
+                    self.tree_parent.push(prev.unwrap_or(u32::MAX));
                     if let Some(ch) = atom.1 {
                         let mut nbrs = Vec::with_capacity(4);
                         if let Some(p) = prev {
@@ -361,12 +387,13 @@ impl Parser<'_> {
                         SmilesErrorKind::BadRing(num, "bonds an atom to itself"),
                     ));
                 }
-                if self
-                    .b
-                    .bonds
-                    .iter()
-                    .any(|b| (b.a == open.atom && b.b == atom) || (b.a == atom && b.b == open.atom))
-                {
+                // An existing bond between the two is either a chain bond (one is the
+                // other's parent as written) or an earlier ring closure; looking these
+                // up instead of scanning every bond keeps long inputs linear.
+                let pair = (open.atom.min(atom), open.atom.max(atom));
+                let chain_bond = self.tree_parent.get(atom as usize) == Some(&open.atom)
+                    || self.tree_parent.get(open.atom as usize) == Some(&atom);
+                if chain_bond || !self.closures.insert(pair) {
                     return Err(SmilesError::at(
                         at,
                         SmilesErrorKind::BadRing(num, "duplicates an existing bond"),

@@ -42,6 +42,16 @@ impl Api {
         Api { s, tokens }
     }
 
+    /// On a seeded database, reading structures within other size limits.
+    pub async fn with_limits(url: &str, limits: chem::Limits) -> Api {
+        let (mut s, tokens) = seeded(url).await;
+        std::sync::Arc::get_mut(&mut s.rules)
+            .expect("rules not shared yet")
+            .classifier
+            .set_limits(limits);
+        Api { s, tokens }
+    }
+
     /// A request with a raw body.
     pub async fn raw(
         &self,
