@@ -180,9 +180,18 @@ code=$(capture "$PHARMA" "{\"type\": \"ObjectEvent\", \"action\": \"OBSERVE\", \
 jq -r '.context.errors[0].breaches[] | "\(.rule): \(.reason)"' "$tmp/answer.json"
 check '[ "$code" = 400 ]'
 
+step "the short receipt is the buyer's claim about the exporter: open until public security confirms it"
+curl -s -H "Authorization: Bearer $POLICE" "$api/alerts?enterprise=cn-exporter&kind=receipt_difference&open_claims=true" \
+  | tee "$tmp/claims.json" | jq -c '.[] | {id, org, concerns}'
+claim=$(jq -r '[.[] | select(.org == "cn-buyer")][0].id' "$tmp/claims.json")
+code=$(curl -s -o "$tmp/confirmed.json" -w '%{http_code}' -H "Authorization: Bearer $POLICE" -H 'Content-Type: application/json' \
+  --data '{"reason": "weighbridge tickets at both sites checked"}' "$api/alerts/$claim/confirmation")
+jq -c '{id, concerns, confirmed}' "$tmp/confirmed.json"
+check '[ "$code" = 200 ] && [ "$(jq -r .confirmed.reason "$tmp/confirmed.json")" = "weighbridge tickets at both sites checked" ]'
+
 step "the exporter's credit rating has moved, with its reasons"
 curl -s -H "Authorization: Bearer $OFFICER" "$api/enterprises/cn-exporter/credit-rating" | tee "$tmp/credit.json" | jq -c '{score, grade, reasons: [.reasons[] | {code, count, points}]}'
-check '[ "$(jq .score "$tmp/credit.json")" -lt 100 ]'
+check '[ "$(jq .score "$tmp/credit.json")" -lt 100 ] && jq -e ".reasons | map(.code) | index(\"receipt_difference\")" "$tmp/credit.json" >/dev/null'
 
 step "the audit trail is intact"
 curl -s -H "Authorization: Bearer $ADMIN" "$api/audit/verify" | tee "$tmp/audit.json" | jq .

@@ -70,6 +70,9 @@ pub enum Operation<'a> {
     },
     /// Read alerts.
     ReadAlerts,
+    /// Confirm a claim one party made about another (it then counts against that other
+    /// party's record): the exporting country's investigating authorities only.
+    ConfirmClaim,
     /// Capture EPCIS events: an enterprise reporting its own movements.
     CaptureEvents,
     /// Read a captured event or capture job recorded by `owner` (an organisation id).
@@ -176,6 +179,8 @@ pub fn may(p: &Principal, op: &Operation) -> Result<(), Denied> {
         // An enterprise reads the alerts about itself (the handler narrows the list).
         (O::ReadAlerts, R::ComplianceOfficer) => Ok(()),
         (O::ReadAlerts, _) => deny("read alerts"),
+        (O::ConfirmClaim, R::LicensingOfficer | R::PublicSecurityOfficer) => Ok(()),
+        (O::ConfirmClaim, _) => deny("confirm claims about an enterprise"),
         (O::ReadEnterpriseRecord { enterprise }, R::ComplianceOfficer) => {
             if *enterprise == p.org {
                 Ok(())

@@ -160,7 +160,7 @@ impl<'t> View<'t> {
             for r in e.sources.iter().chain(&e.destinations) {
                 glns.insert(r.id.clone());
             }
-            glns.extend(e.biz_location.iter().cloned());
+            glns.extend(e.biz_location.iter().chain(&e.read_point).cloned());
         }
         let classes: Vec<String> = classes.into_iter().collect();
         let glns: Vec<String> = glns.into_iter().collect();
@@ -293,10 +293,13 @@ impl<'t> View<'t> {
     }
 }
 
-/// A refusal of one event before any rule is applied (bad ILMD).
-pub struct IlmdError {
+/// A refusal of one event before any rule is applied: bad ILMD, or a claim the
+/// capturer may not make (a physical count at another enterprise's site).
+pub struct Refusal {
     /// Position of the event.
     pub index: usize,
+    /// The event's field at fault (`ilmd`, `bizLocation`).
+    pub field: &'static str,
     /// What is wrong.
     pub message: String,
 }
@@ -394,7 +397,7 @@ pub async fn apply(
     events: &[&Event],
     prefixes: &[String],
     now: DateTime<Utc>,
-) -> Result<Result<Tracked, IlmdError>, Problem> {
+) -> Result<Result<Tracked, Refusal>, Problem> {
     let mut view = View::for_events(tx, actor, events, false).await?;
     let mut out = Tracked::default();
     match process(s, &mut view, actor, events, prefixes, now, &mut out).await? {
@@ -413,7 +416,7 @@ async fn process(
     prefixes: &[String],
     now: DateTime<Utc>,
     out: &mut Tracked,
-) -> Result<Result<(), IlmdError>, Problem> {
+) -> Result<Result<(), Refusal>, Problem> {
     let rules = &s.rules.tracking;
     let catalogue = s.rules.classifier.catalogue();
     for e in events {
@@ -430,8 +433,9 @@ async fn process(
         };
         match ilmd {
             Err(message) => {
-                return Ok(Err(IlmdError {
+                return Ok(Err(Refusal {
                     index: e.index,
+                    field: "ilmd",
                     message,
                 }))
             }
@@ -445,8 +449,9 @@ async fn process(
                     {
                         Ok(f) => f,
                         Err(err) => {
-                            return Ok(Err(IlmdError {
+                            return Ok(Err(Refusal {
                                 index: e.index,
+                                field: "ilmd",
                                 message: format!(
                                     "ilmd fg:substance '{}': {err}",
                                     law::excerpt(&substance)
@@ -457,8 +462,9 @@ async fn process(
                 let Some((id, substance_id)) =
                     found.and_then(|f| f.substance_ids.first().cloned().map(|s| (f, s)))
                 else {
-                    return Ok(Err(IlmdError {
+                    return Ok(Err(Refusal {
                         index: e.index,
+                        field: "ilmd",
                         message: format!(
                             "ilmd fg:substance '{}' is not in the catalogue; name it by a catalogue name, CAS number or structure",
                             law::excerpt(&substance)
@@ -569,6 +575,20 @@ async fn process(
             .clone()
             .or_else(|| e.read_point.clone())
             .unwrap_or_default();
+        // Trust rule: a count is a claim about what is at a place; an enterprise counts
+        // only what it holds at its own sites, never at a site registered to another.
+        if movement == Movement::PhysicalInventory && view.replay.is_none() && !view.reverse {
+            if let Some(owner) = view.org_of(&site).filter(|p| p.org != actor) {
+                return Ok(Err(Refusal {
+                    index: e.index,
+                    field: "bizLocation",
+                    message: format!(
+                        "a physical count at {site}, a site registered to {}: an enterprise counts only at its own sites",
+                        owner.org
+                    ),
+                }));
+            }
+        }
         let btt: Vec<String> = e
             .biz_transactions
             .iter()
@@ -661,25 +681,33 @@ async fn process(
                 }
             }
         }
-        let alert =
-            |kind: &str, org: &str, subject: String, message: String, rule: Option<String>| {
-                Ok::<_, Problem>(Alert {
-                    id: new_id("alert")?,
-                    at: now,
-                    kind: kind.into(),
-                    subject,
-                    message,
-                    org: org.to_string(),
-                    event_id: Some(e.id().to_string()),
-                    rule,
-                })
-            };
+        // Every alert an event raises is on its capturer's record (`actor`): what it says
+        // of another enterprise is a claim about it (`concerns`), which weighs on that
+        // enterprise only once an authority confirms it (trust rule, ARCHITECTURE.md).
+        let alert = |kind: &str,
+                     concerns: Option<&str>,
+                     subject: String,
+                     message: String,
+                     rule: Option<String>| {
+            Ok::<_, Problem>(Alert {
+                id: new_id("alert")?,
+                at: now,
+                kind: kind.into(),
+                subject,
+                message,
+                org: actor.to_string(),
+                event_id: Some(e.id().to_string()),
+                rule,
+                concerns: concerns.filter(|o| *o != actor).map(str::to_string),
+                confirmed: None,
+            })
+        };
         if breaches.iter().any(|b| b.blocked) {
             // One alert per refused event (its record counts the attempt once).
             let blocked: Vec<&Breach> = breaches.iter().filter(|b| b.blocked).collect();
             out.attempt_alerts.push(alert(
                 "rule_breach_blocked",
-                actor,
+                None,
                 format!("event/{}", e.id()),
                 format!(
                     "refused: {}",
@@ -705,7 +733,7 @@ async fn process(
         if !breaches.is_empty() {
             out.writes.alerts.push(alert(
                 "rule_breach_flagged",
-                actor,
+                None,
                 format!("event/{}", e.id()),
                 breaches
                     .iter()
@@ -746,7 +774,7 @@ async fn process(
                     {
                         out.writes.alerts.push(alert(
                             "inventory_discrepancy",
-                            actor,
+                            None,
                             format!("inventory/{}/{}", actor, it.lot.lot),
                             format!(
                                 "physical count of {} at {}: {counted:.3} kg counted, {book:.3} kg on the book ({:+.3} kg)",
@@ -764,7 +792,7 @@ async fn process(
                 if row.kg < -rules.count_tolerance_kg && sign < 0.0 {
                     out.writes.alerts.push(alert(
                         "negative_balance",
-                        actor,
+                        None,
                         format!("inventory/{}/{}", actor, it.lot.lot),
                         format!(
                             "{} left {} of {} at {} with {kg:.3} kg on the way out but only {book:.3} kg on the book: an unreported production or receipt, or a false report",
@@ -824,7 +852,7 @@ async fn process(
                             if (sh.kg - kg).abs() > rules.count_tolerance_kg {
                                 out.writes.alerts.push(alert(
                                     "receipt_difference",
-                                    &sh.from_org,
+                                    Some(&sh.from_org),
                                     format!("shipment/{}", sh.event_id),
                                     format!(
                                         "{} sent {:.3} kg of {} ({}); {} received {kg:.3} kg ({:+.3} kg)",
@@ -849,9 +877,11 @@ async fn process(
                                 .find(|x| x.kind.as_deref() == Some(OWNING_PARTY))
                                 .and_then(|x| view.org_of(&x.id))
                                 .map(|p| p.org.clone());
+                            // A seller not registered is the receiver's own
+                            // matter (it bought from outside the controlled trade).
                             out.writes.alerts.push(alert(
                                 "unreported_sale",
-                                seller.as_deref().unwrap_or(actor),
+                                seller.as_deref(),
                                 format!("event/{}", e.id()),
                                 format!(
                                     "{actor} received {kg:.3} kg of {} ({}) that {} never reported sending",

@@ -155,23 +155,25 @@ pub async fn capture(
         .get("@context")
         .map(crate::custody::context_prefixes)
         .unwrap_or_default();
-    let tracked =
-        match crate::custody::apply(&s, &mut tx, &p.org, &to_store, &prefixes, now).await? {
-            Ok(t) => t,
-            Err(bad) => {
-                let id = events.get(bad.index).map(|e| e.id()).unwrap_or_default();
-                return Err(epcis_problem(
-                    StatusCode::BAD_REQUEST,
-                    "ValidationException",
-                    format!(
-                        "event {} ({id}), field `ilmd`: {}",
-                        bad.index + 1,
-                        bad.message
-                    ),
-                )
-                .with_context(json!({"eventIndex": bad.index, "eventID": id, "field": "ilmd"})));
-            }
-        };
+    let tracked = match crate::custody::apply(&s, &mut tx, &p.org, &to_store, &prefixes, now)
+        .await?
+    {
+        Ok(t) => t,
+        Err(bad) => {
+            let id = events.get(bad.index).map(|e| e.id()).unwrap_or_default();
+            return Err(epcis_problem(
+                StatusCode::BAD_REQUEST,
+                "ValidationException",
+                format!(
+                    "event {} ({id}), field `{}`: {}",
+                    bad.index + 1,
+                    bad.field,
+                    bad.message
+                ),
+            )
+            .with_context(json!({"eventIndex": bad.index, "eventID": id, "field": bad.field})));
+        }
+    };
     for f in fates.iter_mut() {
         if let Fate::Store(e) = f {
             if let Some(b) = tracked.blocked.get(&e.index) {

@@ -269,6 +269,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/alerts", get(oversight::alerts))
         .route("/api/v1/alerts/stream", get(oversight::alert_stream))
+        .route(
+            "/api/v1/alerts/{id}/confirmation",
+            post(oversight::confirm_claim),
+        )
         .route("/api/v1/inventory", get(oversight::inventory))
         .route("/api/v1/inventory/verify", get(oversight::verify_inventory))
         .route("/api/v1/deadlines", get(oversight::deadlines))

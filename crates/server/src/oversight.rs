@@ -267,9 +267,14 @@ pub struct AlertQuery {
     pub since: Option<DateTime<Utc>>,
     /// At most this many (newest first).
     pub limit: Option<i64>,
+    /// Only open claims: alerts one party's events raised about another enterprise that no
+    /// authority has confirmed yet (authorities; they count against nobody until then).
+    pub open_claims: Option<bool>,
 }
 
-/// Alerts, newest first.
+/// Alerts, newest first. An authority asking about an enterprise also sees the open
+/// claims other parties made about it; an enterprise sees its own alerts and the claims
+/// about it that an authority confirmed.
 #[utoipa::path(get, path = "/api/v1/alerts", params(AlertQuery), responses((status = 200, description = "OK", body = Vec<Object>)), security(("bearer" = [])), tag = "operations")]
 pub async fn alerts(
     State(s): State<AppState>,
@@ -278,13 +283,84 @@ pub async fn alerts(
 ) -> Result<Json<Vec<Alert>>, Problem> {
     may(&p, &Operation::ReadAlerts)?;
     let q = query(q)?;
+    let authority = p.role != Role::ComplianceOfficer;
     let f = AlertFilter {
         org: scope(&p, q.enterprise.as_deref()),
         kind: q.kind,
         since: q.since,
         limit: q.limit.filter(|l| *l > 0),
+        with_open_claims: authority,
+        only_open_claims: q.open_claims.unwrap_or(false),
     };
     Ok(Json(s.store.alerts_where(&f).await?))
+}
+
+/// An authority's confirmation of a claim.
+#[derive(Deserialize, ToSchema)]
+pub struct ConfirmationIn {
+    /// What was checked, in words (kept with the alert and in the audit trail).
+    pub reason: String,
+}
+
+/// Confirm an open claim one party made about another enterprise (an unreported sale, a
+/// receipt difference): from now on it counts against that enterprise's credit rating
+/// and is shown to it. Audited.
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/confirmation", params(("id" = String, Path, description = "Alert id")), request_body = ConfirmationIn,
+    responses((status = 200, description = "The confirmed alert", body = Object), (status = 403, description = "the caller may not do this", body = Problem),
+        (status = 404, description = "No such alert", body = Problem), (status = 409, description = "not an open claim", body = Problem), (status = 422, description = "no reason given", body = Problem)),
+    security(("bearer" = [])), tag = "operations")]
+pub async fn confirm_claim(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+    Path(id): Path<String>,
+    body: Result<Json<ConfirmationIn>, JsonRejection>,
+) -> Result<Json<Alert>, Problem> {
+    may(&p, &Operation::ConfirmClaim)?;
+    let Json(input) = body.map_err(Problem::from)?;
+    let reason = input.reason.trim();
+    if reason.is_empty() {
+        return Err(Problem::unprocessable(
+            "invalid-body",
+            "reason: say what was checked to confirm the claim",
+        ));
+    }
+    let now = s.clock.now();
+    let mut tx = s.store.write().await?;
+    let Some(mut alert) = tx.alert(&id).await? else {
+        return Err(Problem::not_found(format!("alert {id}")));
+    };
+    let Some(concerns) = alert.concerns.clone() else {
+        return Err(Problem::conflict(
+            "not-a-claim",
+            format!(
+                "alert {id} is on {}'s own record, not a claim about another party",
+                alert.org
+            ),
+        ));
+    };
+    let c = store::Confirmation {
+        by: p.user.clone(),
+        at: now,
+        reason: reason.to_string(),
+    };
+    if !tx.confirm_alert(&id, &c).await? {
+        return Err(Problem::conflict(
+            "wrong-state",
+            format!("the claim of alert {id} was already confirmed"),
+        ));
+    }
+    tx.audit(
+        now,
+        &p.user,
+        "alert.confirm_claim",
+        &format!("alert/{id}"),
+        json!({"confirmed": null}),
+        json!({"confirmed": {"by": c.by, "at": c.at, "reason": c.reason}, "concerns": concerns}),
+    )
+    .await?;
+    tx.commit().await?;
+    alert.confirmed = Some(c);
+    Ok(Json(alert))
 }
 
 /// New alerts as server-sent events (`event: alert`, data: the alert as JSON); an
@@ -331,9 +407,12 @@ pub async fn rating_of(s: &AppState, enterprise: &str) -> Result<CreditRating, P
             ..AlertFilter::default()
         })
         .await?;
-    // An alert's kind is its reason code; the model weighs the kinds it knows.
+    // An alert's kind is its reason code; the model weighs the kinds it knows. Only what
+    // counts against this enterprise: its own record and the claims about it an authority
+    // confirmed, never an open claim (by it or about it).
     let mut record: Vec<RecordEntry> = alerts
         .iter()
+        .filter(|a| a.counts_against() == Some(enterprise))
         .map(|a| RecordEntry {
             at: a.at,
             code: a.kind.clone(),
@@ -421,6 +500,8 @@ pub async fn reconcile(s: &AppState, user: &str) -> Result<Reconciliation, Probl
                     .to_string(),
             ),
             rule: None,
+            concerns: None,
+            confirmed: None,
         };
         tx.insert_alert(&a).await?;
         raised.push(a);
@@ -450,6 +531,8 @@ pub async fn reconcile(s: &AppState, user: &str) -> Result<Reconciliation, Probl
             org: d.enterprise.clone(),
             event_id: None,
             rule: Some(d.duty.clone()),
+            concerns: None,
+            confirmed: None,
         };
         tx.insert_alert(&a).await?;
         raised.push(a);

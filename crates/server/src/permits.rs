@@ -531,9 +531,13 @@ pub async fn endorse_receipt(
                 kind: "receipt_difference".into(),
                 subject: format!("permit/{number}"),
                 message,
-                org: r.exporter_org.clone(),
+                // The importing authority's word about the exporter: a claim, weighing
+                // on the exporter once the exporting country's authority confirms it.
+                org: p.org.clone(),
                 event_id: None,
                 rule: None,
+                concerns: Some(r.exporter_org.clone()),
+                confirmed: None,
             };
             tx.insert_alert(&a).await?;
             tx.audit(

@@ -961,6 +961,249 @@ async fn scenario(url: &str) {
         )
         .await;
     assert_eq!(v["valid"], true, "{v}");
+    // Every alert of the loop (blocked and flagged breaches, gaps, counts, negative
+    // balances, overdue reports) weighs only on the enterprise whose events raised it.
+    let kinds: std::collections::BTreeSet<String> = api
+        .s
+        .store
+        .alerts()
+        .await
+        .expect("alerts")
+        .into_iter()
+        .map(|a| a.kind)
+        .collect();
+    assert!(kinds.len() >= 5, "{kinds:?}");
+    alerts_weigh_only_on_their_source(&api).await;
+}
+
+/// The trust rule: an event is a claim by whoever captured it. What a receipt says of the
+/// seller (nothing sent, or less than received) is an open claim on the receiver's record
+/// that weighs on nobody until an authority confirms it; a count is refused at another
+/// enterprise's site; and every alert that weighs on an enterprise comes from its own
+/// events, an authority's finding, or a confirmed claim.
+async fn trust_rule(url: &str) {
+    let api = Api::new(url).await;
+    let lot = "urn:epc:class:lgtin:6901234.012345.NPP-TRUST";
+    let commission = object(
+        &api.hours_ago(20),
+        "commissioning",
+        "ADD",
+        &site(1),
+        json!({"quantityList": kg(lot, 500.0), "ilmd": {"fg:substance": "39742-60-4"}}),
+    );
+    let (st, v) = api.capture("compliance_officer", commission).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    let score = |v: &Value| v["score"].as_i64().unwrap_or(-1);
+    let exporter_before = score(&api.credit("cn-exporter").await);
+    let buyer_before = score(&api.credit("cn-buyer").await);
+    assert_eq!(exporter_before, 100);
+
+    // Six receipts by the buyer naming the exporter as seller, with no shipment behind
+    // them: accepted (the buyer's own book), each an open claim about the exporter.
+    let receipt = |amount: f64, hours: i64| {
+        merge(
+            object(
+                &api.hours_ago(hours),
+                "receiving",
+                "OBSERVE",
+                &site(2),
+                json!({"quantityList": kg(lot, amount)}),
+            ),
+            owners(1, 2),
+        )
+    };
+    for h in 0..6 {
+        let (st, v) = api.capture("buyer_officer", receipt(10.0, 19 - h)).await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    }
+    let claims = api.alerts("unreported_sale", "cn-exporter").await;
+    assert_eq!(
+        claims.len(),
+        6,
+        "an authority sees the open claims: {claims:?}"
+    );
+    for c in &claims {
+        assert_eq!(
+            (&c["org"], &c["concerns"], c.get("confirmed")),
+            (&json!("cn-buyer"), &json!("cn-exporter"), None),
+            "{c}"
+        );
+    }
+    assert_eq!(score(&api.credit("cn-exporter").await), exporter_before);
+    assert_eq!(score(&api.credit("cn-buyer").await), buyer_before);
+    let (_, own) = api
+        .call("GET", "/api/v1/alerts", "compliance_officer", None)
+        .await;
+    assert!(
+        !own.to_string().contains("unreported_sale"),
+        "an open claim is not on the exporter's own list: {own}"
+    );
+    let (_, open) = api
+        .call(
+            "GET",
+            "/api/v1/alerts?open_claims=true",
+            "licensing_officer",
+            None,
+        )
+        .await;
+    assert_eq!(open.as_array().map(Vec::len), Some(6), "{open}");
+
+    // An authority confirms one: from then on it weighs on the exporter, who sees it.
+    let id = claims[0]["id"].as_str().unwrap_or_default().to_string();
+    let confirm = format!("/api/v1/alerts/{id}/confirmation");
+    let (st, v) = api
+        .call(
+            "POST",
+            &confirm,
+            "public_security_officer",
+            Some(&json!({"reason": " "})),
+        )
+        .await;
+    assert_eq!(
+        st,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a reason is required: {v}"
+    );
+    let (st, v) = api
+        .call(
+            "POST",
+            &confirm,
+            "public_security_officer",
+            Some(&json!({"reason": "the exporter's warehouse log shows the dispatch"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["confirmed"]["by"].as_str().map(|b| !b.is_empty()),
+        Some(true),
+        "{v}"
+    );
+    let (st, v) = api
+        .call(
+            "POST",
+            &confirm,
+            "licensing_officer",
+            Some(&json!({"reason": "again"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{v}");
+    let r = api.credit("cn-exporter").await;
+    assert_eq!(score(&r), exporter_before - 10, "{r}");
+    assert_eq!(score(&api.credit("cn-buyer").await), buyer_before);
+    let (_, own) = api
+        .call("GET", "/api/v1/alerts", "compliance_officer", None)
+        .await;
+    let seen: Vec<&Value> = own
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["kind"] == "unreported_sale")
+        .collect();
+    assert_eq!(seen.len(), 1, "the confirmed claim only: {own}");
+    assert!(api
+        .s
+        .store
+        .audit_chain()
+        .await
+        .expect("audit")
+        .iter()
+        .any(|e| e.action == "alert.confirm_claim" && e.subject == format!("alert/{id}")));
+
+    // A real shipment, received short: the difference is the receiver's claim about the
+    // seller, not (yet) a mark on the seller.
+    let sale = merge(
+        object(
+            &api.hours_ago(10),
+            "shipping",
+            "OBSERVE",
+            &site(1),
+            json!({"quantityList": kg(lot, 100.0), "bizTransactionList": [{"type": TRANSPORT_PERMIT, "bizTransaction": "urn:fentguard:transport-permit:TP-TRUST"}]}),
+        ),
+        owners(1, 2),
+    );
+    let (st, v) = api.capture("compliance_officer", sale).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    let (st, v) = api.capture("buyer_officer", receipt(90.0, 9)).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    let diff = api.alerts("receipt_difference", "cn-exporter").await;
+    assert_eq!(diff.len(), 1, "{diff:?}");
+    assert_eq!(
+        (&diff[0]["org"], &diff[0]["concerns"]),
+        (&json!("cn-buyer"), &json!("cn-exporter"))
+    );
+    assert_eq!(
+        score(&api.credit("cn-exporter").await),
+        exporter_before - 10
+    );
+
+    // A count at a site registered to another enterprise is refused, naming the field.
+    let count = object(
+        &api.hours_ago(1),
+        "cycle_counting",
+        "OBSERVE",
+        &site(1),
+        json!({"quantityList": kg(lot, 1.0)}),
+    );
+    let (st, v) = api.capture("buyer_officer", count).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    let detail = v["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("bizLocation") && detail.contains("cn-exporter"),
+        "{v}"
+    );
+    assert_eq!(api.balance("cn-buyer", "NPP-TRUST").await, 150.0);
+    assert_eq!(api.balance("cn-exporter", "NPP-TRUST").await, 400.0);
+
+    let all = api.s.store.alerts().await.expect("alerts");
+    assert_eq!(
+        all.len(),
+        7,
+        "six unreported sales, one receipt difference: {all:?}"
+    );
+    alerts_weigh_only_on_their_source(&api).await;
+}
+
+/// Every stored alert weighs on an enterprise only for its own captured event, an
+/// authority's finding (no event), or a claim an authority confirmed; an open claim
+/// weighs on nobody.
+async fn alerts_weigh_only_on_their_source(api: &Api) {
+    let all = api.s.store.alerts().await.expect("alerts");
+    for a in &all {
+        let Some(against) = a.counts_against() else {
+            assert!(a.concerns.is_some() && a.confirmed.is_none(), "{a:?}");
+            continue;
+        };
+        match (&a.concerns, &a.event_id) {
+            (Some(c), _) => assert!(a.confirmed.is_some() && c == against, "{a:?}"),
+            (None, Some(ev)) => {
+                let id = ev.split('#').next().unwrap_or(ev);
+                let owner = api
+                    .s
+                    .store
+                    .event(id)
+                    .await
+                    .expect("event")
+                    .map(|e| e.owner_org);
+                // A refused event is not stored: its attempt is the capturer's own.
+                if owner.is_some() || a.kind != "rule_breach_blocked" {
+                    assert_eq!(owner.as_deref(), Some(against), "{a:?}");
+                }
+            }
+            (None, None) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn trust_rule_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    trust_rule(&format!("sqlite://{}", dir.path().join("t.db").display())).await;
+}
+
+#[tokio::test]
+async fn trust_rule_on_postgres() {
+    let url = store::testing::fresh_postgres("trust_rule").await;
+    trust_rule(&url).await;
 }
 
 #[tokio::test]

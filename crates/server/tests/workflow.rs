@@ -949,6 +949,11 @@ async fn access_on(url: &str) {
         ),
         (
             "POST",
+            "/api/v1/alerts/decl-none/confirmation".into(),
+            [&["public_security_officer"][..], LIC].concat(),
+        ),
+        (
+            "POST",
             "/api/v1/reconciliation".into(),
             [&["public_security_officer", "administrator"][..], LIC].concat(),
         ),

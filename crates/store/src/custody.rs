@@ -86,9 +86,16 @@ pub struct AlertFilter {
     pub since: Option<DateTime<Utc>>,
     /// At most (newest first).
     pub limit: Option<i64>,
+    /// With `org`: also the claims about it not yet confirmed (for authorities; an
+    /// enterprise sees claims about itself once confirmed).
+    pub with_open_claims: bool,
+    /// Only open claims (about another enterprise, not yet confirmed).
+    pub only_open_claims: bool,
 }
 
-const ALERT_COLUMNS: &str = "id, at, kind, subject, message, org_id, event_id, rule_id";
+pub(crate) const ALERT_COLUMNS: &str =
+    "id, at, kind, subject, message, org_id, event_id, rule_id, \
+     concerns_org, confirmed_by, confirmed_at, confirmation";
 
 pub(crate) fn alert_from_row(r: &AnyRow) -> Result<Alert, StoreError> {
     const WHAT: &str = "reading alerts";
@@ -102,6 +109,18 @@ pub(crate) fn alert_from_row(r: &AnyRow) -> Result<Alert, StoreError> {
         org: col(r, "org_id", WHAT)?,
         event_id: col(r, "event_id", WHAT)?,
         rule: col(r, "rule_id", WHAT)?,
+        concerns: col(r, "concerns_org", WHAT)?,
+        confirmed: match (
+            col::<Option<String>>(r, "confirmed_by", WHAT)?,
+            col::<Option<String>>(r, "confirmed_at", WHAT)?,
+        ) {
+            (Some(by), Some(at)) => Some(crate::Confirmation {
+                by,
+                at: parse_instant(&at, "confirmation time")?,
+                reason: col::<Option<String>>(r, "confirmation", WHAT)?.unwrap_or_default(),
+            }),
+            _ => None,
+        },
     })
 }
 
@@ -281,14 +300,19 @@ impl Store {
     /// Alerts, newest first.
     pub async fn alerts_where(&self, f: &AlertFilter) -> Result<Vec<Alert>, StoreError> {
         let sql = format!(
-            "SELECT {ALERT_COLUMNS} FROM alerts WHERE ($1 = '' OR org_id = $1) AND ($2 = '' OR kind = $2) \
-             AND ($3 = '' OR at >= $3) ORDER BY at DESC, id LIMIT $4"
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE ($1 = '' OR org_id = $1 \
+               OR (concerns_org = $1 AND (confirmed_at IS NOT NULL OR $5 = 1))) \
+             AND ($2 = '' OR kind = $2) AND ($3 = '' OR at >= $3) \
+             AND ($6 = 0 OR (concerns_org IS NOT NULL AND confirmed_at IS NULL)) \
+             ORDER BY at DESC, id LIMIT $4"
         );
         sqlx::query(&sql)
             .bind(f.org.as_deref().unwrap_or(""))
             .bind(f.kind.as_deref().unwrap_or(""))
             .bind(f.since.map(instant_text).unwrap_or_default())
             .bind(f.limit.unwrap_or(i64::MAX))
+            .bind(i64::from(f.with_open_claims))
+            .bind(i64::from(f.only_open_claims))
             .fetch_all(&self.pool)
             .await
             .map_err(db("reading alerts"))?

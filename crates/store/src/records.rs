@@ -129,6 +129,39 @@ pub struct Alert {
     /// The rule broken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// Another enterprise this alert is a claim about: raised by `org`'s own event (a
+    /// receipt naming a seller, say) but saying something of that other enterprise. It
+    /// counts against that enterprise only once an authority confirms it (`confirmed`);
+    /// until then it is an open claim on the claimant's record that weighs on nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concerns: Option<String>,
+    /// An authority's confirmation of the claim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<Confirmation>,
+}
+
+/// An authority's confirmation that a claim about an enterprise holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// The authority's user who confirmed it.
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Why, in words (what was checked).
+    pub reason: String,
+}
+
+impl Alert {
+    /// The enterprise whose record this alert weighs on: `org` for what its own events
+    /// or an authority's findings show, the enterprise a claim concerns once an authority
+    /// confirmed it, and nobody for an open claim.
+    pub fn counts_against(&self) -> Option<&str> {
+        match (&self.concerns, &self.confirmed) {
+            (None, _) => Some(self.org.as_str()).filter(|o| !o.is_empty()),
+            (Some(other), Some(_)) => Some(other.as_str()),
+            (Some(_), None) => None,
+        }
+    }
 }
 
 /// What a presented API token turns out to be.
@@ -727,7 +760,8 @@ impl WriteTx {
     /// Raise an alert.
     pub async fn insert_alert(&mut self, a: &Alert) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO alerts (id, at, kind, subject, message, org_id, event_id, rule_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO alerts (id, at, kind, subject, message, org_id, event_id, rule_id, concerns_org, confirmed_by, confirmed_at, confirmation) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&a.id)
         .bind(crate::instant_text(a.at))
@@ -737,9 +771,46 @@ impl WriteTx {
         .bind(&a.org)
         .bind(&a.event_id)
         .bind(&a.rule)
+        .bind(&a.concerns)
+        .bind(a.confirmed.as_ref().map(|c| c.by.clone()))
+        .bind(a.confirmed.as_ref().map(|c| crate::instant_text(c.at)))
+        .bind(a.confirmed.as_ref().map(|c| c.reason.clone()))
         .execute(&mut *self.tx)
         .await
         .map_err(db("raising the alert"))?;
         Ok(())
+    }
+
+    /// An alert, read in the transaction (to confirm it).
+    pub async fn alert(&mut self, id: &str) -> Result<Option<Alert>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM alerts WHERE id = $1",
+            crate::custody::ALERT_COLUMNS
+        );
+        sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db("reading the alert"))?
+            .as_ref()
+            .map(crate::custody::alert_from_row)
+            .transpose()
+    }
+
+    /// Confirm an open claim (one that concerns another enterprise and is not yet
+    /// confirmed); false when there is no such open claim.
+    pub async fn confirm_alert(&mut self, id: &str, c: &Confirmation) -> Result<bool, StoreError> {
+        let r = sqlx::query(
+            "UPDATE alerts SET confirmed_by = $1, confirmed_at = $2, confirmation = $3 \
+             WHERE id = $4 AND concerns_org IS NOT NULL AND confirmed_at IS NULL",
+        )
+        .bind(&c.by)
+        .bind(crate::instant_text(c.at))
+        .bind(&c.reason)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db("confirming the alert"))?;
+        Ok(r.rows_affected() == 1)
     }
 }
