@@ -261,7 +261,7 @@ pub async fn capture(
         })
         .collect();
     tx.insert_events(&new).await?;
-    tracked.writes.write(&mut tx, now).await?;
+    tx.write_effects(&tracked.writes, now).await?;
     for a in &tracked.attempt_alerts {
         tx.insert_alert(a).await?;
     }
@@ -276,10 +276,9 @@ pub async fn capture(
                 .await?
             {
                 // The book no longer counts what the erroneous event did.
-                crate::custody::withdraw(&s, &mut tx, &p.org, e, stored_id, now)
-                    .await?
-                    .write(&mut tx, now)
-                    .await?;
+                let undone =
+                    crate::custody::withdraw(&s, &mut tx, &p.org, e, stored_id, now).await?;
+                tx.write_effects(&undone, now).await?;
                 declared.push(stored_id.clone());
             }
         }

@@ -4,76 +4,12 @@
 //! The capture path writes all of these in the transaction that stores the events.
 
 use crate::ledger::instant_text;
-use crate::{col, db, multi_row, parse_instant, placeholder, Alert, Store, StoreError, WriteTx};
+use crate::{
+    col, db, multi_row, parse_instant, placeholder, Alert, InventoryRow, LotRecord, PartyRecord,
+    ShipmentRecord, Store, StoreError, WriteTx,
+};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
-
-/// A GS1 party (PGLN) or location (SGLN) and the organisation it is.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PartyRecord {
-    /// Canonical Digital Link URI (`https://id.gs1.org/417/...` or `/414/...`).
-    pub gln: String,
-    /// Organisation id.
-    pub org: String,
-    /// Province (for the medicine channel); empty if not given.
-    pub province: String,
-}
-
-/// A lot (or product) and the substance it is.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LotRecord {
-    /// Canonical EPC class.
-    pub lot: String,
-    /// Catalogue id.
-    pub substance_id: String,
-    /// Name as resolved (with the salt, if any).
-    pub substance_name: String,
-    /// kg of free base per kg declared.
-    pub base_ratio: f64,
-    /// kg in one serialised item (packs), if given.
-    pub unit_kg: Option<f64>,
-    /// Organisation that registered it.
-    pub registered_by: String,
-    /// The event whose ILMD registered it.
-    pub event_id: String,
-}
-
-/// A book balance.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct InventoryRow {
-    /// Holding organisation.
-    pub holder: String,
-    /// Site (canonical location URI; empty when the events name none).
-    pub site: String,
-    /// Lot.
-    pub lot: String,
-    /// Substance.
-    pub substance_id: String,
-    /// Kilograms as declared.
-    pub kg: f64,
-    /// Kilograms of free base.
-    pub base_kg: f64,
-    /// The last event that changed it.
-    pub last_event_id: String,
-}
-
-/// Goods sent to another holder.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ShipmentRecord {
-    /// The dispatching event.
-    pub event_id: String,
-    /// Sender.
-    pub from_org: String,
-    /// Receiver.
-    pub to_org: String,
-    /// Lot.
-    pub lot: String,
-    /// Kilograms sent.
-    pub kg: f64,
-    /// When sent.
-    pub shipped_at: DateTime<Utc>,
-}
 
 /// Which alerts to list.
 #[derive(Clone, Debug, Default)]
@@ -726,5 +662,40 @@ impl WriteTx {
             .await
             .map_err(db("reading alerts"))?;
         Ok(r.is_some())
+    }
+}
+
+impl WriteTx {
+    /// Store what accepted events do to the book (`custody::Writes`), in this
+    /// transaction: lots, balances, shipments and receipts, packs, production, effects
+    /// taken back, and the alerts raised.
+    pub async fn write_effects(
+        &mut self,
+        w: &::custody::Writes,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.insert_lots(&w.lots, now).await?;
+        let rows: Vec<InventoryRow> = w.inventory.values().cloned().collect();
+        self.put_inventory(&rows, now).await?;
+        self.insert_shipments(&w.shipments).await?;
+        for (shipment, receipt, kg) in &w.receipts {
+            self.receive_shipment(shipment, receipt, *kg).await?;
+        }
+        for (epcs, patient, event, at) in &w.dispensed {
+            self.dispense_packages(epcs, patient, event, *at).await?;
+        }
+        for (epcs, event) in &w.returned {
+            self.return_packages(epcs, event).await?;
+        }
+        for ((org, sub, year), kg) in &w.produced {
+            self.add_production(org, sub, *year, *kg).await?;
+        }
+        for event in &w.withdrawn {
+            self.withdraw_event_effects(event).await?;
+        }
+        for a in &w.alerts {
+            self.insert_alert(a).await?;
+        }
+        Ok(())
     }
 }

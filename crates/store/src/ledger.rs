@@ -3,7 +3,9 @@
 //! capture jobs. Events are never deleted or rewritten; an error declaration is added
 //! beside the event.
 
-use crate::{col, corrupt, db, multi_row, parse_instant, placeholder, Store, StoreError, WriteTx};
+use crate::{
+    col, corrupt, db, key_of, multi_row, parse_instant, placeholder, Store, StoreError, WriteTx,
+};
 use chrono::{DateTime, SecondsFormat, Utc};
 use epcis::{Event, Role};
 use serde::Serialize;
@@ -133,19 +135,6 @@ pub struct EventQuery {
     pub error_declared: Option<bool>,
     /// Only events captured by this organisation.
     pub owner_org: Option<String>,
-}
-
-/// The GS1 key an identifier falls under: `https://id.gs1.org/01/GTIN` for a serialised
-/// item (`…/01/GTIN/21/serial`) or a lot (`…/01/GTIN/10/lot`); other URIs are their own key.
-pub fn key_of(canonical: &str) -> &str {
-    if let Some(rest) = canonical.strip_prefix("https://id.gs1.org/") {
-        // "ai/key/qualifier/value": keep "ai/key"
-        let mut slashes = rest.match_indices('/').map(|(i, _)| i);
-        if let (Some(_), Some(second)) = (slashes.next(), slashes.next()) {
-            return &canonical[..canonical.len() - rest.len() + second];
-        }
-    }
-    canonical
 }
 
 /// The stored role name of an identifier's role.

@@ -18,6 +18,9 @@ mod filing;
 mod ledger;
 mod records;
 
+pub use ::custody::{
+    key_of, Alert, Confirmation, InventoryRow, LotRecord, PartyRecord, ShipmentRecord,
+};
 pub use custody::*;
 pub use filing::NewApplication;
 pub use ledger::*;

@@ -3,7 +3,7 @@
 //! Reads are on [`Store`]; every write is on [`WriteTx`], so it commits with its audit
 //! entry.
 
-use crate::{col, corrupt, db, parse_instant, Store, StoreError, WriteTx};
+use crate::{col, corrupt, db, parse_instant, Alert, Confirmation, Store, StoreError, WriteTx};
 use chrono::{DateTime, Utc};
 use control::{EnterpriseLicence, Organisation, PreExportNotification, Principal, Role};
 use serde::de::DeserializeOwned;
@@ -105,63 +105,6 @@ pub struct DeclarationRecord {
     pub lodged_by: String,
     /// When.
     pub at: DateTime<Utc>,
-}
-
-/// An alert for the authorities.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Alert {
-    /// Id.
-    pub id: String,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// Kind, e.g. `receipt_difference`.
-    pub kind: String,
-    /// What it concerns, e.g. `permit/CN-PEL-2026-000001`.
-    pub subject: String,
-    /// What happened.
-    pub message: String,
-    /// The enterprise it concerns (empty: none in particular).
-    #[serde(default)]
-    pub org: String,
-    /// The event it concerns.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_id: Option<String>,
-    /// The rule broken.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
-    /// Another enterprise this alert is a claim about: raised by `org`'s own event (a
-    /// receipt naming a seller, say) but saying something of that other enterprise. It
-    /// counts against that enterprise only once an authority confirms it (`confirmed`);
-    /// until then it is an open claim on the claimant's record that weighs on nobody.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub concerns: Option<String>,
-    /// An authority's confirmation of the claim.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub confirmed: Option<Confirmation>,
-}
-
-/// An authority's confirmation that a claim about an enterprise holds.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Confirmation {
-    /// The authority's user who confirmed it.
-    pub by: String,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// Why, in words (what was checked).
-    pub reason: String,
-}
-
-impl Alert {
-    /// The enterprise whose record this alert weighs on: `org` for what its own events
-    /// or an authority's findings show, the enterprise a claim concerns once an authority
-    /// confirmed it, and nobody for an open claim.
-    pub fn counts_against(&self) -> Option<&str> {
-        match (&self.concerns, &self.confirmed) {
-            (None, _) => Some(self.org.as_str()).filter(|o| !o.is_empty()),
-            (Some(other), Some(_)) => Some(other.as_str()),
-            (Some(_), None) => None,
-        }
-    }
 }
 
 /// What a presented API token turns out to be.
