@@ -15,6 +15,7 @@ pub mod customs;
 pub mod dossier;
 pub mod identity;
 pub mod jurisdiction;
+pub mod login;
 pub mod notification;
 pub mod permit;
 pub mod risk;

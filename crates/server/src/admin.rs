@@ -1,7 +1,7 @@
 //! Organisations, users and enterprise licences (administrators only), and the demo seed
 //! shares the same record-creating functions.
 
-use crate::auth::{hash_password, new_id, Caller};
+use crate::auth::{new_id, Caller};
 use crate::{AppState, Problem};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -69,16 +69,7 @@ pub async fn add_user(
         ));
     }
     let id = new_id("user")?;
-    let pw = password.to_string();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
-        .await
-        .map_err(|e| {
-            Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "password-hash",
-                e.to_string(),
-            )
-        })??;
+    let hash = crate::auth::hash_new_password(password).await?;
     tx.insert_user(
         &NewUser {
             id: &id,

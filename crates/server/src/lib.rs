@@ -103,6 +103,8 @@ pub struct AppState {
     pub caches: Arc<Caches>,
     /// New alerts, for subscribers (`GET /api/v1/alerts/stream`).
     pub alerts: tokio::sync::broadcast::Sender<store::Alert>,
+    /// Password checks and failed-login throttling.
+    pub logins: Arc<auth::Logins>,
 }
 
 /// Alerts a slow subscriber may fall behind by before it is told it missed some.
@@ -129,6 +131,9 @@ pub enum StartError {
     /// Credit model.
     #[error("loading the credit model: {0}")]
     Credit(#[from] control::credit::CreditModelError),
+    /// The system's random source (for the login decoy).
+    #[error("preparing password checks: {0}")]
+    Random(String),
 }
 
 impl AppState {
@@ -179,6 +184,13 @@ impl AppState {
                 ),
             }),
             alerts: tokio::sync::broadcast::channel(ALERT_BACKLOG).0,
+            logins: Arc::new(
+                auth::Logins::new(
+                    control::login::LoginPolicy::default(),
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                )
+                .map_err(|p| StartError::Random(p.detail))?,
+            ),
         })
     }
 
@@ -229,6 +241,7 @@ pub fn router(state: AppState) -> Router {
             get(admin::list_organisations).post(admin::create_organisation),
         )
         .route("/api/v1/users", post(admin::create_user))
+        .route("/api/v1/users/{username}/unlock", post(auth::unlock))
         .route("/api/v1/licences", post(admin::put_licence))
         .route(
             "/api/v1/organisations/{id}/licences",
@@ -351,9 +364,12 @@ pub async fn serve(
             }
         })
     };
-    let res = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let res = axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     sweeper.abort();
     store.close().await;
     res

@@ -28,7 +28,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "FentGuard API", description = "Export licensing of fentanyl precursors: applications, risk assessment, pre-export notifications, signed permits, customs; the EPCIS 2.0 traceability ledger under /epcis with the control rules applied to every event; inventory, deadlines, alerts and credit ratings. Errors are application/problem+json."),
     paths(
-        permits::healthz, auth::login, auth::me,
+        permits::healthz, auth::login, auth::unlock, auth::me,
         substances::classify, substances::export_check,
         admin::create_organisation, admin::list_organisations, admin::create_user, admin::put_licence, admin::licences_of,
         applications::submit, applications::list, applications::get_one, applications::request_information,

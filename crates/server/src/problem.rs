@@ -29,6 +29,9 @@ pub struct Problem {
     pub did_you_mean: Vec<String>,
     #[serde(skip)]
     www_authenticate: bool,
+    /// Seconds a client should wait before trying again (`Retry-After`).
+    #[serde(skip)]
+    retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -53,10 +56,17 @@ impl Problem {
             context: None,
             did_you_mean: Vec::new(),
             www_authenticate: status == StatusCode::UNAUTHORIZED,
+            retry_after: None,
         }
     }
 
-    /// With a list of individual errors.
+    /// Telling the client when to try again (`Retry-After`, seconds).
+    pub fn with_retry_after(mut self, seconds: u64) -> Problem {
+        self.retry_after = Some(seconds.max(1));
+        self
+    }
+
+    /// With every individual error.
     pub fn with_errors(mut self, errors: Vec<String>) -> Problem {
         self.errors = errors;
         self
@@ -99,6 +109,10 @@ impl IntoResponse for Problem {
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer realm=\"fentguard\""),
             );
+        }
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
         }
         res
     }

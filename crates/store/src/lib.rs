@@ -16,6 +16,7 @@
 mod custody;
 mod filing;
 mod ledger;
+mod login;
 mod records;
 
 pub use ::custody::{
