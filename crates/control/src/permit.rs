@@ -89,6 +89,15 @@ impl Permit {
 }
 
 impl SignedPermit {
+    /// The verification code printed on the permit (and carried in its QR code): the
+    /// first 16 hex digits of the SHA-256 of its signature. Whoever holds the permit can
+    /// show the full record to a verifier; the permit number alone (sequential, easy to
+    /// guess) shows only validity, status and remaining quantity.
+    pub fn verification_code(&self) -> String {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(self.signature.as_bytes()))[..16].to_string()
+    }
+
     /// Verify against the trusted public key.
     pub fn verify(&self, trusted: &VerifyingKey) -> Result<(), SignatureError> {
         let key_bytes: [u8; 32] = hex::decode(&self.key)

@@ -597,12 +597,24 @@ mod tests {
         assert!(Argon2::default()
             .verify_password(b"correct horse battery", &parsed)
             .is_ok());
-        assert!(verify_reusing(&mut memory, b"correct horse battery", &theirs));
-        assert!(!verify_reusing(&mut memory, b"correct horse batterx", &theirs));
+        assert!(verify_reusing(
+            &mut memory,
+            b"correct horse battery",
+            &theirs
+        ));
+        assert!(!verify_reusing(
+            &mut memory,
+            b"correct horse batterx",
+            &theirs
+        ));
         assert!(!verify_reusing(&mut memory, b"x", "not a phc string"));
         // A stored hash asking for more memory than the bound is refused, not computed.
         let huge = theirs.replace("m=19456", "m=4194304");
-        assert!(!verify_reusing(&mut memory, b"correct horse battery", &huge));
+        assert!(!verify_reusing(
+            &mut memory,
+            b"correct horse battery",
+            &huge
+        ));
         assert!(memory.len() <= MAX_HASH_BLOCKS);
     }
 }

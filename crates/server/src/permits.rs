@@ -58,7 +58,8 @@ pub async fn public_key(State(s): State<AppState>) -> Json<PublicKey> {
     })
 }
 
-/// A permit's public status.
+/// A permit's public status; the parties, substance and signed permit only with the
+/// permit's verification code.
 #[derive(Serialize, ToSchema)]
 pub struct PermitCheck {
     /// Number.
@@ -69,16 +70,29 @@ pub struct PermitCheck {
     pub remaining_kg: Option<f64>,
     /// The signature verifies against the authority's key.
     pub signature_valid: bool,
-    /// Substance.
-    pub substance: String,
-    /// Destination.
-    pub destination: String,
     /// First valid day.
     pub valid_from: NaiveDate,
     /// Last valid day.
     pub valid_until: NaiveDate,
-    /// The signed permit (check it offline with the public key).
-    pub signed_permit: control::SignedPermit,
+    /// Substance (with the verification code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub substance: Option<String>,
+    /// Destination (with the verification code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+    /// The signed permit, parties and quantity included; check it offline with the
+    /// public key (with the verification code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_permit: Option<control::SignedPermit>,
+}
+
+/// How a permit is verified.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyQuery {
+    /// The verification code printed on the permit and in its QR code: shows the whole
+    /// permit. Without it only validity, status and remaining quantity are shown.
+    pub code: Option<String>,
 }
 
 async fn permit_record(s: &AppState, number: &str) -> Result<PermitRecord, Problem> {
@@ -91,14 +105,42 @@ async fn permit_record(s: &AppState, number: &str) -> Result<PermitRecord, Probl
     })
 }
 
-/// Verify a permit: no login needed.
-#[utoipa::path(get, path = "/api/v1/permits/{number}/verify", params(("number" = String, Path)),
-    responses((status = 200, description = "OK", body = PermitCheck), (status = 404, description = "not found", body = Problem)), tag = "permits")]
+/// Verify a permit: no login needed. With only the number: validity, status and
+/// remaining quantity; with the verification code printed on the permit (`?code=`), the
+/// whole signed permit. A wrong code is refused (403), never answered with less.
+#[utoipa::path(get, path = "/api/v1/permits/{number}/verify", params(("number" = String, Path), VerifyQuery),
+    responses((status = 200, description = "OK", body = PermitCheck), (status = 400, description = "a query parameter could not be read", body = Problem),
+        (status = 403, description = "wrong verification code", body = Problem), (status = 404, description = "not found", body = Problem)), tag = "permits")]
 pub async fn verify_permit(
     State(s): State<AppState>,
     Path(number): Path<String>,
+    q: Result<axum::extract::Query<VerifyQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<PermitCheck>, Problem> {
+    let q = q
+        .map(|axum::extract::Query(v)| v)
+        .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "query", e.body_text()))?;
     let rec = permit_record(&s, &number).await?;
+    let full = match q.code.as_deref().map(str::trim) {
+        None | Some("") => false,
+        Some(code) => {
+            let expected = rec.signed.verification_code();
+            // Constant-time: a wrong code tells nothing of the right one.
+            let same = code.len() == expected.len()
+                && code
+                    .bytes()
+                    .zip(expected.bytes())
+                    .fold(0u8, |acc, (a, b)| acc | (a.to_ascii_lowercase() ^ b))
+                    == 0;
+            if !same {
+                return Err(Problem::new(
+                    StatusCode::FORBIDDEN,
+                    "wrong-code",
+                    format!("the verification code does not match permit {number}"),
+                ));
+            }
+            true
+        }
+    };
     let today = s.clock.now().date_naive();
     let signature_valid = rec.signed.verify(&s.verifying_key()).is_ok();
     let st = control::permit::status(
@@ -127,11 +169,11 @@ pub async fn verify_permit(
         status,
         remaining_kg: remaining,
         signature_valid,
-        substance: p.substance.clone(),
-        destination: p.destination.clone(),
         valid_from: p.valid_from,
         valid_until: p.valid_until,
-        signed_permit: rec.signed,
+        substance: full.then(|| p.substance.clone()),
+        destination: full.then(|| p.destination.clone()),
+        signed_permit: full.then(|| rec.signed.clone()),
     }))
 }
 
@@ -150,11 +192,15 @@ pub struct PermitView {
     pub exited_kg: f64,
     /// kg endorsed as received by the importing authority.
     pub received_kg: Option<f64>,
+    /// The verification code printed on the permit (shows the whole permit to a
+    /// verifier: `GET /api/v1/permits/{number}/verify?code=`).
+    pub verification_code: String,
 }
 
 impl From<PermitRecord> for PermitView {
     fn from(r: PermitRecord) -> PermitView {
         PermitView {
+            verification_code: r.signed.verification_code(),
             signed_permit: r.signed,
             drawn_kg: r.drawn_kg,
             revoked: r.revoked,

@@ -118,6 +118,38 @@ async fn api_on(url: &str) {
         ),
         (Some("valid"), Some(25.0), Some(true))
     );
+    // The number alone tells nobody's business: no parties, substance or signed permit.
+    assert!(
+        body.get("signed_permit").is_none() && body.get("substance").is_none(),
+        "{body}"
+    );
+    assert!(!body.to_string().contains("Importer SA"), "{body}");
+    // The verification code printed on the permit shows the whole permit; a wrong one
+    // is refused.
+    let code = signed.verification_code();
+    let (st, _, body) = get(
+        &s,
+        &format!("/api/v1/permits/CN-EXP-2026-000042/verify?code={code}"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        body["signed_permit"]["permit"]["number"], "CN-EXP-2026-000042",
+        "{body}"
+    );
+    assert!(
+        body["signed_permit"]["permit"]["importer"].is_object(),
+        "{body}"
+    );
+    let last = if code.ends_with('0') { '1' } else { '0' };
+    let wrong = format!("{}{last}", &code[..15]);
+    let (st, _, body) = get(
+        &s,
+        &format!("/api/v1/permits/CN-EXP-2026-000042/verify?code={wrong}"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    assert!(!body.to_string().contains("Importer SA"), "{body}");
     // anyone can check the signature offline with the published key
     let (_, _, key) = get(&s, "/api/v1/permits/public-key").await;
     assert_eq!(
