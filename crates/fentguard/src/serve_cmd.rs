@@ -14,8 +14,30 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 /// Load the signing key, or create one (readable by the owner only) on first start.
-fn signing_key(path: &Path) -> Result<SigningKey> {
+/// `on_file`: the public keys (hex) that signed the permits in the database, with counts.
+/// Refuses a key file others may read or write, a missing key when permits exist (a new
+/// key would make every earlier permit verify as `invalid_signature`), and a key that
+/// signed none of the permits on file; warns when some permits were signed by another.
+fn signing_key(path: &Path, on_file: &[(String, i64)]) -> Result<SigningKey> {
+    let permits: i64 = on_file.iter().map(|(_, n)| n).sum();
     if path.exists() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path)
+                .with_context(|| format!("reading {}", path.display()))?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                bail!(
+                    "{}: the permit-signing key may be read or written by others (mode {:o}); \
+                     make it the owner's only (chmod 600 {}) and start again",
+                    path.display(),
+                    mode & 0o777,
+                    path.display()
+                );
+            }
+        }
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let bytes: [u8; 32] = hex::decode(text.trim())
@@ -27,7 +49,39 @@ fn signing_key(path: &Path) -> Result<SigningKey> {
                     path.display()
                 )
             })?;
-        return Ok(SigningKey::from_bytes(&bytes));
+        let key = SigningKey::from_bytes(&bytes);
+        let public = hex::encode(key.verifying_key().to_bytes());
+        let own = on_file
+            .iter()
+            .find(|(k, _)| *k == public)
+            .map_or(0, |(_, n)| *n);
+        if permits > 0 && own == 0 {
+            bail!(
+                "{}: this key signed none of the {permits} permits in the database (they were \
+                 signed with {}); start with the key that signed them",
+                path.display(),
+                on_file
+                    .iter()
+                    .map(|(k, n)| format!("{k}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        if own < permits {
+            tracing::warn!(
+                others = permits - own,
+                "some permits on file were signed with another key; they verify as invalid_signature"
+            );
+        }
+        return Ok(key);
+    }
+    if permits > 0 {
+        bail!(
+            "{}: the permit-signing key is missing, but {permits} permits in the database were \
+             signed with it; restore the key file (a new key would make them all verify as \
+             invalid_signature)",
+            path.display()
+        );
     }
     let mut seed = [0u8; 32];
     getrandom::getrandom(&mut seed).context("no system randomness for a new signing key")?;
@@ -74,10 +128,10 @@ pub fn serve(changes: Option<&Path>, db: &str, listen: &str, key: &Path) -> Resu
         )
         .with_writer(std::io::stderr)
         .init();
-    let key = signing_key(key)?;
     let classifier = crate::catalogue_cmd::classifier(changes)?;
     runtime()?.block_on(async {
         let store = store::Store::connect(db).await.with_context(|| format!("opening {db}"))?;
+        let key = signing_key(key, &store.permit_keys().await?)?;
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
         tracing::info!(%listen, database = if store.is_postgres() { "postgres" } else { "sqlite" }, "FentGuard serving");
         let state = server::AppState::with_classifier(store, key, classifier)?;
@@ -174,4 +228,39 @@ pub fn admin_init(
         println!("administrator {username} ({id}) created in {org_name}");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_signing_key_is_never_silently_replaced_nor_loose() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("signing.key");
+        // First start: created, the owner's only.
+        let key = signing_key(&path, &[]).expect("created");
+        let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let public = hex::encode(key.verifying_key().to_bytes());
+        // Permits signed with it: it loads; missing, the server refuses to start.
+        assert!(signing_key(&path, &[(public.clone(), 3)]).is_ok());
+        let other = "ab".repeat(32);
+        let err = signing_key(&path, &[(other.clone(), 2)]).expect_err("wrong key");
+        assert!(
+            err.to_string().contains("signed none of the 2 permits"),
+            "{err}"
+        );
+        std::fs::rename(&path, dir.path().join("moved")).expect("move");
+        let err = signing_key(&path, &[(public.clone(), 3)]).expect_err("missing");
+        assert!(err.to_string().contains("missing, but 3 permits"), "{err}");
+        assert!(!path.exists(), "no new key was made");
+        // A key others may read is refused, naming the fix.
+        std::fs::rename(dir.path().join("moved"), &path).expect("back");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let err = signing_key(&path, &[(public, 3)]).expect_err("loose");
+        assert!(err.to_string().contains("chmod 600"), "{err}");
+    }
 }

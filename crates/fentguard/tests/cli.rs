@@ -333,6 +333,13 @@ fn serve_starts_on_sqlite_answers_and_stops_on_sigterm() {
         key.exists() && dir.path().join("fg.db").exists(),
         "created on first start"
     );
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in [key.clone(), dir.path().join("fg.db")] {
+            let mode = std::fs::metadata(&f).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{} is the owner's only: {mode:o}", f.display());
+        }
+    }
     let pid = child.id().to_string();
     assert!(Command::new("kill")
         .args(["-TERM", &pid])

@@ -87,6 +87,9 @@ const WRITE_LOCK_KEY: i64 = 0x0046_4721_0001;
 /// Storage failures, naming what was being done.
 #[derive(Debug, Error)]
 pub enum StoreError {
+    /// The SQLite file could not be created.
+    #[error("creating the database file {0}: {1}")]
+    Create(String, String),
     /// The database URL is not sqlite:// or postgres://.
     #[error("unsupported database URL '{0}' (use sqlite://FILE or postgres://...)")]
     Url(String),
@@ -213,12 +216,34 @@ pub struct WriteTx {
     _guard: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
+/// Create a SQLite database file readable and writable by its owner only (0600), if it
+/// does not exist yet; SQLite gives its WAL and shared-memory files the same mode.
+fn create_private(path: &str) -> Result<(), StoreError> {
+    if path.is_empty() || path.starts_with(':') || std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    match opts.open(path) {
+        Ok(_) => Ok(()),
+        // Another process made it meanwhile: fine.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Create(path.to_string(), e.to_string())),
+    }
+}
+
 impl Store {
     /// Connect (creating a SQLite file if needed) and run migrations.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
         let url = if let Some(rest) = url.strip_prefix("sqlite://") {
+            create_private(rest.split('?').next().unwrap_or(rest))?;
             // create on first start
             let sep = if rest.contains('?') { '&' } else { '?' };
             if rest.contains("mode=") {

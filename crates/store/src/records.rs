@@ -415,6 +415,23 @@ impl Store {
             .transpose()
     }
 
+    /// The public keys (hex) that signed the permits on file, and how many each signed.
+    pub async fn permit_keys(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        const WHAT: &str = "reading permits";
+        let rows = sqlx::query("SELECT signed_json FROM permits")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db(WHAT))?;
+        let mut keys: std::collections::BTreeMap<String, i64> = Default::default();
+        for r in &rows {
+            let json: String = col(r, "signed_json", WHAT)?;
+            let signed: control::SignedPermit =
+                serde_json::from_str(&json).map_err(corrupt(WHAT))?;
+            *keys.entry(signed.key).or_insert(0) += 1;
+        }
+        Ok(keys.into_iter().collect())
+    }
+
     /// Alerts, newest first.
     pub async fn alerts(&self) -> Result<Vec<Alert>, StoreError> {
         self.alerts_where(&crate::AlertFilter::default()).await
