@@ -387,15 +387,24 @@ impl<R: BufRead> Iterator for SdReader<R> {
         }
         let mut lines: Vec<String> = Vec::new();
         let start = self.line + 1;
+        // A line that is not UTF-8 spoils its record, not the rest of the file.
+        let mut not_text: Option<usize> = None;
         loop {
-            let mut buf = String::new();
-            match self.reader.read_line(&mut buf) {
+            let mut bytes = Vec::new();
+            match self.reader.read_until(b'\n', &mut bytes) {
                 Ok(0) => {
                     self.done = true;
                     break;
                 }
                 Ok(_) => {
                     self.line += 1;
+                    let buf = match String::from_utf8(bytes) {
+                        Ok(t) => t,
+                        Err(e) => {
+                            not_text.get_or_insert(self.line);
+                            String::from_utf8_lossy(e.as_bytes()).into_owned()
+                        }
+                    };
                     let l = buf.trim_end_matches(['\n', '\r']).to_string();
                     if l.starts_with("$$$$") {
                         break;
@@ -420,7 +429,10 @@ impl<R: BufRead> Iterator for SdReader<R> {
             .map(|s| s.as_str())
             .chain(std::iter::once("M  END"))
             .collect();
-        let molecule = parse_lines(&refs, start - 1, &self.limits);
+        let molecule = match not_text {
+            Some(line) => err(line, "not UTF-8 text"),
+            None => parse_lines(&refs, start - 1, &self.limits),
+        };
         let mut data = Vec::new();
         let mut k = end + 1;
         while k < lines.len() {

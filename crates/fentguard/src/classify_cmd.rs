@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use law::{Classification, Jurisdictions, Status};
 use serde::Serialize;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 /// One output line of `classify --format json`: the classification, or the error with
@@ -12,7 +12,9 @@ use std::process::ExitCode;
 struct Line<'a> {
     input: &'a str,
     line: usize,
-    date: law::NaiveDate,
+    /// The date asked about, when no classification (which carries it) follows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<law::NaiveDate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -23,9 +25,15 @@ struct Line<'a> {
 
 /// The texts to classify: each argument (a `.mol`/`.sdf` file's records, when the
 /// argument names one), or standard input line by line.
-fn inputs(args: Vec<String>) -> Result<Box<dyn Iterator<Item = std::io::Result<String>>>> {
+/// Each item: the text, or why that line cannot be read (not UTF-8: reported, skipped);
+/// a read error of the input itself ends it.
+type Inputs = Box<dyn Iterator<Item = std::io::Result<Result<String, String>>>>;
+
+fn inputs(args: Vec<String>) -> Result<Inputs> {
     if args.is_empty() {
-        return Ok(Box::new(std::io::stdin().lock().lines()));
+        return Ok(Box::new(crate::records::text_lines(
+            std::io::stdin().lock(),
+        )));
     }
     let mut out = Vec::new();
     for a in args {
@@ -46,11 +54,11 @@ fn inputs(args: Vec<String>) -> Result<Box<dyn Iterator<Item = std::io::Result<S
                             .strip_prefix("\r\n")
                             .or_else(|| r.strip_prefix('\n'))
                             .unwrap_or(r);
-                        Ok(r.to_string())
+                        Ok(Ok(r.to_string()))
                     }),
             );
         } else {
-            out.push(Ok(a));
+            out.push(Ok(Ok(a)));
         }
     }
     Ok(Box::new(out.into_iter()))
@@ -69,7 +77,27 @@ pub fn run(
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut any_error = false;
     for (i, line) in lines.enumerate() {
-        let text = line?;
+        let text = match line.context("reading standard input")? {
+            Ok(t) => t,
+            Err(why) => {
+                any_error = true;
+                if json {
+                    let l = Line {
+                        input: "",
+                        line: i + 1,
+                        date: Some(date),
+                        error: Some(why),
+                        did_you_mean: &[],
+                        classification: None,
+                    };
+                    serde_json::to_writer(&mut out, &l)?;
+                    writeln!(out)?;
+                } else {
+                    writeln!(out, "line {}:\n  error: {why}\n", i + 1)?;
+                }
+                continue;
+            }
+        };
         if text.trim().is_empty() || text.trim_start().starts_with('#') {
             continue;
         }
@@ -85,7 +113,7 @@ pub fn run(
             let l = Line {
                 input: if text.contains('\n') { shown } else { &text },
                 line: i + 1,
-                date,
+                date: result.is_err().then_some(date),
                 error,
                 did_you_mean,
                 classification: result.as_ref().ok(),

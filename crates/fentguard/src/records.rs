@@ -1,6 +1,9 @@
 //! Streaming readers for screening inputs: SMILES lines, CSV with a SMILES column, SD
-//! files; each optionally gzip-compressed. A bad record never stops the stream: it comes
-//! out as a record whose payload is an error, with its line number.
+//! files; each optionally gzip-compressed. A bad record (a line that is not UTF-8, a
+//! malformed CSV row) never stops the stream: it comes out as an error with its line
+//! number. A damaged file (a read or decompression error: truncated, a CRC mismatch) is
+//! different: it comes out once as [`Damaged`], naming the file and the byte offset,
+//! and the stream ends there, so nothing after it is silently lost or read forever.
 
 use anyhow::{bail, Context, Result};
 use std::fs::File;
@@ -25,6 +28,65 @@ pub enum Payload {
     Smiles(String),
     /// A molecule already read (SD files), or why it could not be.
     Molecule(Box<Result<chem::Molecule, String>>),
+}
+
+/// The file itself could not be read on from here: the stream ends with this error.
+#[derive(Debug)]
+pub struct Damaged {
+    /// The file.
+    pub file: String,
+    /// Bytes of the file (as stored, compressed or not) read when it happened.
+    pub offset: u64,
+    /// The last line read before it.
+    pub after_line: usize,
+    /// What the reader said.
+    pub cause: String,
+}
+
+impl std::fmt::Display for Damaged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is damaged at byte {} (after line {}): {}; records after it were not read",
+            self.file, self.offset, self.after_line, self.cause
+        )
+    }
+}
+
+impl std::error::Error for Damaged {}
+
+/// Where a stream is, to name it in a [`Damaged`] error.
+#[derive(Clone)]
+struct Place {
+    file: String,
+    count: Arc<AtomicU64>,
+}
+
+impl Place {
+    fn damaged(&self, after_line: usize, cause: impl std::fmt::Display) -> anyhow::Error {
+        anyhow::Error::new(Damaged {
+            file: self.file.clone(),
+            offset: self.count.load(Ordering::Relaxed),
+            after_line,
+            cause: cause.to_string(),
+        })
+    }
+}
+
+/// Ends a record stream right after its first [`Damaged`] error.
+fn until_damaged(
+    records: impl Iterator<Item = Result<Record>> + Send,
+) -> impl Iterator<Item = Result<Record>> + Send {
+    let mut done = false;
+    records.map_while(move |r| {
+        if done {
+            return None;
+        }
+        if let Err(e) = &r {
+            done = e.downcast_ref::<Damaged>().is_some();
+        }
+        Some(r)
+    })
 }
 
 /// Counts bytes read from the underlying file (for the progress bar).
@@ -78,10 +140,19 @@ pub fn open(path: &Path, smiles_column: Option<&str>, limits: chem::Limits) -> R
         Box::new(BufReader::with_capacity(1 << 16, counting))
     };
     let ext = stem.rsplit('.').next().unwrap_or("");
+    let place = Place {
+        file: path.display().to_string(),
+        count: count.clone(),
+    };
     let records: Box<dyn Iterator<Item = Result<Record>> + Send> = match ext {
-        "smi" | "smiles" | "txt" | "ism" => Box::new(smiles_lines(reader)),
-        "csv" | "tsv" => Box::new(csv_records(reader, ext == "tsv", smiles_column)?),
-        "sdf" | "sd" | "mol" => Box::new(sd_records(reader, limits)),
+        "smi" | "smiles" | "txt" | "ism" => Box::new(until_damaged(smiles_lines(reader, place))),
+        "csv" | "tsv" => Box::new(until_damaged(csv_records(
+            reader,
+            ext == "tsv",
+            smiles_column,
+            place,
+        )?)),
+        "sdf" | "sd" | "mol" => Box::new(until_damaged(sd_records(reader, limits, place))),
         _ => bail!(
             "{}: unknown file type '.{ext}' (expected .smi, .csv, .tsv or .sdf, optionally .gz)",
             path.display()
@@ -94,11 +165,49 @@ pub fn open(path: &Path, smiles_column: Option<&str>, limits: chem::Limits) -> R
     })
 }
 
-fn smiles_lines(reader: Box<dyn BufRead + Send>) -> impl Iterator<Item = Result<Record>> + Send {
-    reader.lines().enumerate().filter_map(|(i, line)| {
+/// Lines of bytes (a line that is not UTF-8 is that line's error, not the stream's);
+/// a read error is the stream's end.
+pub fn text_lines<R: BufRead>(
+    mut reader: R,
+) -> impl Iterator<Item = std::io::Result<Result<String, String>>> {
+    let mut done = false;
+    let mut line = 0usize;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let mut buf = Vec::new();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) => None,
+            Ok(_) => {
+                line += 1;
+                while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                    buf.pop();
+                }
+                Some(Ok(String::from_utf8(buf).map_err(|e| {
+                    format!(
+                        "line {line}: not UTF-8 text (byte {} of the line)",
+                        e.utf8_error().valid_up_to() + 1
+                    )
+                })))
+            }
+            Err(e) => {
+                done = true;
+                Some(Err(e))
+            }
+        }
+    })
+}
+
+fn smiles_lines(
+    reader: Box<dyn BufRead + Send>,
+    place: Place,
+) -> impl Iterator<Item = Result<Record>> + Send {
+    text_lines(reader).enumerate().filter_map(move |(i, line)| {
         let line = match line {
-            Ok(l) => l,
-            Err(e) => return Some(Err(anyhow::Error::new(e).context(format!("line {}", i + 1)))),
+            Ok(Ok(l)) => l,
+            Ok(Err(why)) => return Some(Err(anyhow::anyhow!(why))),
+            Err(e) => return Some(Err(place.damaged(i, e))),
         };
         let t = line.trim();
         if t.is_empty() || t.starts_with('#') || (i == 0 && t.eq_ignore_ascii_case("smiles")) {
@@ -120,6 +229,7 @@ fn csv_records(
     reader: Box<dyn BufRead + Send>,
     tab: bool,
     column: Option<&str>,
+    place: Place,
 ) -> Result<impl Iterator<Item = Result<Record>> + Send> {
     let mut r = csv::ReaderBuilder::new()
         .delimiter(if tab { b'\t' } else { b',' })
@@ -145,7 +255,17 @@ fn csv_records(
     Ok(r.into_records().enumerate().map(move |(i, rec)| {
         // header is line 1; records without embedded newlines are one line each
         let line = i + 2;
-        let rec = rec.with_context(|| format!("line {line}: malformed CSV record"))?;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                return Err(place.damaged(line - 1, e))
+            }
+            Err(e) => {
+                return Err(
+                    anyhow::Error::new(e).context(format!("line {line}: malformed CSV record"))
+                )
+            }
+        };
         let smi = rec.get(smiles_idx).unwrap_or("").trim().to_string();
         let name = name_idx.and_then(|k| rec.get(k)).unwrap_or("").to_string();
         Ok(Record {
@@ -159,11 +279,16 @@ fn csv_records(
 fn sd_records(
     reader: Box<dyn BufRead + Send>,
     limits: chem::Limits,
+    place: Place,
 ) -> impl Iterator<Item = Result<Record>> + Send {
+    let mut last = 0usize;
     chem::molfile::SdReader::new(reader)
         .with_limits(limits)
-        .map(|r| {
-            let r = r.context("reading the SD file")?;
+        .map(move |r| {
+            // The reader's own errors are the file's (reading it); a bad record comes
+            // out as its molecule's error below.
+            let r = r.map_err(|e| place.damaged(last, e))?;
+            last = r.line;
             Ok(Record {
                 line: r.line,
                 name: r.title.trim().to_string(),

@@ -87,6 +87,9 @@ pub struct Summary {
     pub ambiguous: BTreeMap<String, u64>,
     pub seconds: f64,
     pub molecules_per_second: f64,
+    /// Why the file could not be read to its end (then the exit code is 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub damaged: Option<String>,
 }
 
 /// The jurisdictions whose columns `csv` and `table` show, in order.
@@ -287,6 +290,12 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode> {
             summary.read += 1;
             let (rec, res) = match (rec, res) {
                 (Ok(r), Some(res)) => (r, res),
+                (Err(e), _) if e.downcast_ref::<records::Damaged>().is_some() => {
+                    // Not a record: the file ends here (the reader stops after it).
+                    summary.read -= 1;
+                    summary.damaged = Some(format!("{e:#}"));
+                    continue;
+                }
                 (Err(e), _) => {
                     summary.failed += 1;
                     report(&stderr, &mut reported, &format!("{e:#}"));
@@ -376,8 +385,15 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode> {
             summary.failed as usize - reported
         );
     }
+    if let Some(d) = &summary.damaged {
+        eprintln!("error: {d}");
+    }
     eprintln!("summary: {}", serde_json::to_string(&summary)?);
-    Ok(ExitCode::SUCCESS)
+    Ok(if summary.damaged.is_some() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn report(stderr: &std::io::Stderr, reported: &mut usize, msg: &str) {

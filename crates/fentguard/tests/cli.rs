@@ -337,7 +337,12 @@ fn serve_starts_on_sqlite_answers_and_stops_on_sigterm() {
         use std::os::unix::fs::PermissionsExt;
         for f in [key.clone(), dir.path().join("fg.db")] {
             let mode = std::fs::metadata(&f).expect("meta").permissions().mode();
-            assert_eq!(mode & 0o077, 0, "{} is the owner's only: {mode:o}", f.display());
+            assert_eq!(
+                mode & 0o077,
+                0,
+                "{} is the owner's only: {mode:o}",
+                f.display()
+            );
         }
     }
     let pid = child.id().to_string();
@@ -614,4 +619,89 @@ fn structures_beyond_the_limits_are_refused_and_the_limits_can_be_raised() {
         None,
     );
     assert_ne!(code, 0, "{out}");
+}
+
+/// A damaged file is an error naming the file and the byte offset, with a non-zero exit
+/// and nothing after it read forever or silently lost; a line that is not UTF-8 is
+/// reported and skipped.
+#[test]
+fn damaged_files_are_refused_naming_where_and_bad_lines_are_skipped() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut text = String::from("CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1 fentanyl\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("C{}O m{i}\n", "C".repeat(i % 20)));
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).expect("gzip");
+    let good = gz.finish().expect("gzip");
+    let mut crc = good.clone();
+    let n = crc.len();
+    crc[n - 6] ^= 0xff; // the CRC-32 of the member
+    let files = [
+        ("whole.smi.gz", good.clone(), 0),
+        ("truncated.smi.gz", good[..good.len() / 2].to_vec(), 2),
+        ("crc.smi.gz", crc, 2),
+    ];
+    for (name, bytes, want) in files {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        let (code, _, err) = fentguard(&["screen", path.to_str().expect("p"), "--quiet"], None);
+        assert_eq!(code, want, "{name}: {err}");
+        if want != 0 {
+            assert!(
+                err.contains(name) && err.contains("damaged at byte") && err.contains("after line"),
+                "{name}: {err}"
+            );
+        }
+    }
+    // A line that is not UTF-8: reported and skipped, the rest read (screen and classify).
+    let path = dir.path().join("mixed.smi");
+    std::fs::write(
+        &path,
+        b"CCO ethanol\n\xff\xfeCC bad\nCCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1 fentanyl\n",
+    )
+    .expect("write");
+    let (code, out, err) = fentguard(
+        &[
+            "screen",
+            path.to_str().expect("p"),
+            "--quiet",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("line 2: not UTF-8"), "{err}");
+    assert!(out.contains("fentanyl"), "the line after it is read: {out}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fentguard"))
+        .args(["classify", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"CCO\n\xff\xfe\nfentanyl\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("run");
+    let lines = json_lines(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("not UTF-8"),
+        "{:?}",
+        lines[1]
+    );
+    assert_eq!(lines[2]["name"], "Fentanyl", "{:?}", lines[2]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a bad line is an error in the exit code"
+    );
 }
