@@ -363,13 +363,19 @@ pub async fn confirm_claim(
     Ok(Json(alert))
 }
 
+/// How often an open alert stream re-checks its token when no alert comes.
+const STREAM_TOKEN_CHECK_SECONDS: u64 = 5;
+
 /// New alerts as server-sent events (`event: alert`, data: the alert as JSON); an
 /// enterprise receives only its own. A subscriber that falls behind is told how many it
-/// missed (`event: lagged`) and can catch up with `GET /api/v1/alerts?since=`.
+/// missed (`event: lagged`) and can catch up with `GET /api/v1/alerts?since=`. The token
+/// is checked against the database (not the cache) before every alert and every few
+/// seconds: once it is revoked or expired, or its user deactivated, by this process or
+/// another, the stream ends.
 #[utoipa::path(get, path = "/api/v1/alerts/stream", responses((status = 200, description = "text/event-stream of alerts")), security(("bearer" = [])), tag = "operations")]
 pub async fn alert_stream(
     State(s): State<AppState>,
-    Caller(p, _): Caller,
+    Caller(p, token): Caller,
 ) -> Result<
     Sse<impl futures_util::Stream<Item = Result<SseEvent, std::convert::Infallible>>>,
     Problem,
@@ -377,9 +383,29 @@ pub async fn alert_stream(
     may(&p, &Operation::ReadAlerts)?;
     let only = scope(&p, None);
     let rx = s.alerts.subscribe();
-    let stream = futures_util::stream::unfold((rx, only), |(mut rx, only)| async move {
+    let still_valid = move |s: AppState, token: String| async move {
+        matches!(
+            s.store.authenticate(&token, s.clock.now()).await,
+            Ok(store::TokenCheck::Valid(..))
+        )
+    };
+    let state = (rx, only, s, token);
+    let stream = futures_util::stream::unfold(state, move |(mut rx, only, s, token)| async move {
+        let tick = std::time::Duration::from_secs(STREAM_TOKEN_CHECK_SECONDS);
         loop {
-            let ev = match rx.recv().await {
+            let next = match tokio::time::timeout(tick, rx.recv()).await {
+                Err(_) => {
+                    if still_valid(s.clone(), token.clone()).await {
+                        continue;
+                    }
+                    return None;
+                }
+                Ok(next) => next,
+            };
+            if !still_valid(s.clone(), token.clone()).await {
+                return None;
+            }
+            let ev = match next {
                 Ok(a) if only.as_ref().is_some_and(|o| *o != a.org) => continue,
                 Ok(a) => SseEvent::default()
                     .event("alert")
@@ -391,9 +417,11 @@ pub async fn alert_stream(
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
             };
-            return Some((Ok(ev), (rx, only)));
+            return Some((Ok(ev), (rx, only, s, token)));
         }
     });
+    // Fused: the body may be polled again after the stream ended.
+    let stream = futures_util::StreamExt::fuse(stream);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

@@ -1194,6 +1194,70 @@ async fn alerts_weigh_only_on_their_source(api: &Api) {
     }
 }
 
+/// An open alert stream stops delivering once its token is revoked (issue 11 item 8):
+/// checked against the database, so a revocation by another process counts as well.
+async fn revoked_streams_end(url: &str) {
+    let api = Api::new(url).await;
+    let mut kept = subscribe(&api, "licensing_officer").await;
+    let mut revoked = subscribe(&api, "public_security_officer").await;
+    // Revoked behind this process's back (as another `serve` process would).
+    let hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(
+            api.tokens["public_security_officer"].as_bytes(),
+        ))
+    };
+    let mut tx = api.s.store.write().await.expect("tx");
+    tx.revoke_token(&hash).await.expect("revoke");
+    tx.commit().await.expect("commit");
+    // An attempt refused by a rule raises an alert.
+    let sale = merge(
+        object(
+            &api.hours_ago(1),
+            "shipping",
+            "OBSERVE",
+            &site(1),
+            json!({"quantityList": kg(NPP_LOT, 1.0)}),
+        ),
+        owners(1, 3),
+    );
+    let commission = object(
+        &api.hours_ago(2),
+        "commissioning",
+        "ADD",
+        &site(1),
+        json!({"quantityList": kg(NPP_LOT, 5.0), "ilmd": {"fg:substance": "39742-60-4"}}),
+    );
+    let (st, v) = api.capture("compliance_officer", commission).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    let (st, v) = api.capture("compliance_officer", sale).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    let heard = drain(&mut kept, std::time::Duration::from_millis(300)).await;
+    assert!(
+        heard.contains("rule_breach_blocked"),
+        "a valid token hears it: {heard}"
+    );
+    let heard = drain(&mut revoked, std::time::Duration::from_millis(300)).await;
+    assert!(
+        !heard.contains("event: alert"),
+        "a revoked token hears nothing: {heard}"
+    );
+    use futures_util::StreamExt;
+    assert!(revoked.next().await.is_none(), "and its stream has ended");
+}
+
+#[tokio::test]
+async fn revoked_streams_end_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    revoked_streams_end(&format!("sqlite://{}", dir.path().join("t.db").display())).await;
+}
+
+#[tokio::test]
+async fn revoked_streams_end_on_postgres() {
+    let url = store::testing::fresh_postgres("revoked_streams").await;
+    revoked_streams_end(&url).await;
+}
+
 #[tokio::test]
 async fn trust_rule_on_sqlite() {
     let dir = tempfile::tempdir().expect("tempdir");
