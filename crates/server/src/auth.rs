@@ -3,7 +3,7 @@
 //! [`Caller`], which rejects a missing, unknown, revoked or expired token with 401.
 
 use crate::{AppState, Problem};
-use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
+use argon2::password_hash::{PasswordHash, SaltString};
 use argon2::Argon2;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
 use axum::http::request::Parts;
@@ -45,7 +45,8 @@ impl Logins {
         Ok(Logins {
             hashing: Arc::new(Semaphore::new(parallel.max(1))),
             policy,
-            decoy: hash_password(&random_hex(16)?)?,
+            decoy: hash_reusing(&mut Vec::new(), random_hex(16)?.as_bytes(), &new_salt()?)
+                .ok_or_else(unhashable)?,
             checks: AtomicU64::new(0),
         })
     }
@@ -103,7 +104,26 @@ fn verify_reusing(memory: &mut Vec<argon2::Block>, password: &[u8], phc: &str) -
         Some(Ok(v)) => v,
         Some(Err(_)) => return false,
     };
-    let blocks = params.block_count();
+    let mut out = vec![0u8; expected.len()];
+    argon2_in(
+        memory,
+        Argon2::new(algorithm, version, params),
+        password,
+        salt,
+        &mut out,
+    ) && argon2::password_hash::Output::new(&out).is_ok_and(|o| o == expected)
+}
+
+/// Argon2 of `password` with `salt` into `out`, in `memory` (grown once to the
+/// parameters' size, at most [`MAX_HASH_BLOCKS`]).
+fn argon2_in(
+    memory: &mut Vec<argon2::Block>,
+    a: Argon2<'_>,
+    password: &[u8],
+    salt: argon2::password_hash::Salt<'_>,
+    out: &mut [u8],
+) -> bool {
+    let blocks = a.params().block_count();
     if blocks > MAX_HASH_BLOCKS {
         return false;
     }
@@ -111,17 +131,11 @@ fn verify_reusing(memory: &mut Vec<argon2::Block>, password: &[u8], phc: &str) -
         memory.resize(blocks, argon2::Block::default());
     }
     let mut salt_bytes = [0u8; 64];
-    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+    let Ok(raw) = salt.decode_b64(&mut salt_bytes) else {
         return false;
     };
-    let mut out = vec![0u8; expected.len()];
-    let computed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
-        password,
-        salt,
-        &mut out,
-        &mut memory[..blocks],
-    );
-    computed.is_ok() && argon2::password_hash::Output::new(&out).is_ok_and(|o| o == expected)
+    a.hash_password_into_with_memory(password, raw, out, &mut memory[..blocks])
+        .is_ok()
 }
 
 /// A new password's Argon2id hash (default parameters) as a PHC string, computed in
@@ -132,22 +146,17 @@ fn hash_reusing(
     salt: &SaltString,
 ) -> Option<String> {
     let params = argon2::Params::default();
-    let blocks = params.block_count();
-    if memory.len() < blocks {
-        memory.resize(blocks, argon2::Block::default());
-    }
-    let mut salt_bytes = [0u8; 64];
-    let raw = salt.as_salt().decode_b64(&mut salt_bytes).ok()?;
+    let (algorithm, version) = (argon2::Algorithm::Argon2id, argon2::Version::V0x13);
     let mut out = vec![
         0u8;
         params
             .output_len()
             .unwrap_or(argon2::Params::DEFAULT_OUTPUT_LEN)
     ];
-    let (algorithm, version) = (argon2::Algorithm::Argon2id, argon2::Version::V0x13);
-    Argon2::new(algorithm, version, params.clone())
-        .hash_password_into_with_memory(password, raw, &mut out, &mut memory[..blocks])
-        .ok()?;
+    let a = Argon2::new(algorithm, version, params.clone());
+    if !argon2_in(memory, a, password, salt.as_salt(), &mut out) {
+        return None;
+    }
     let hash = PasswordHash {
         algorithm: algorithm.ident(),
         version: Some(version.into()),
@@ -158,27 +167,34 @@ fn hash_reusing(
     Some(hash.to_string())
 }
 
-/// Hash a new password (Argon2id, default parameters) on the password-check threads.
-pub async fn hash_new_password(password: &str) -> Result<String, Problem> {
-    let salt = SaltString::encode_b64(random_hex(16)?.as_bytes()).map_err(|e| {
+/// A random salt for a new password hash.
+fn new_salt() -> Result<SaltString, Problem> {
+    SaltString::encode_b64(random_hex(16)?.as_bytes()).map_err(|e| {
         Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "password-hash",
             e.to_string(),
         )
-    })?;
+    })
+}
+
+fn unhashable() -> Problem {
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "password-hash",
+        "the password could not be hashed",
+    )
+}
+
+/// Hash a new password (Argon2id, default parameters) on the password-check threads.
+pub async fn hash_new_password(password: &str) -> Result<String, Problem> {
+    let salt = new_salt()?;
     let (answer, hashed) = tokio::sync::oneshot::channel();
     let password = password.to_string();
     HashPool::global()?.run(Box::new(move |memory: &mut Vec<argon2::Block>| {
         let _ = answer.send(hash_reusing(memory, password.as_bytes(), &salt));
     }))?;
-    hashed.await.ok().flatten().ok_or_else(|| {
-        Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "password-hash",
-            "the password could not be hashed",
-        )
-    })
+    hashed.await.ok().flatten().ok_or_else(unhashable)
 }
 
 type HashJob = Box<dyn FnOnce(&mut Vec<argon2::Block>) + Send>;
@@ -188,7 +204,7 @@ type HashJob = Box<dyn FnOnce(&mut Vec<argon2::Block>) + Send>;
 /// 19 MiB that the allocator kept (the server grew by about 19 MB per login, to 650 MB
 /// after 64); here the memory is at most one block per thread, for good.
 struct HashPool {
-    jobs: std::sync::Mutex<std::sync::mpsc::Sender<HashJob>>,
+    jobs: std::sync::mpsc::Sender<HashJob>,
 }
 
 static POOL: std::sync::OnceLock<Result<HashPool, String>> = std::sync::OnceLock::new();
@@ -232,9 +248,7 @@ impl HashPool {
                     )
                 })?;
         }
-        Ok(HashPool {
-            jobs: std::sync::Mutex::new(tx),
-        })
+        Ok(HashPool { jobs: tx })
     }
 
     fn run(&self, job: HashJob) -> Result<(), Problem> {
@@ -245,11 +259,7 @@ impl HashPool {
                 "the password checks stopped; restart the server",
             )
         };
-        self.jobs
-            .lock()
-            .map_err(|_| gone())?
-            .send(job)
-            .map_err(|_| gone())
+        self.jobs.send(job).map_err(|_| gone())
     }
 }
 
@@ -358,27 +368,6 @@ pub fn random_hex(bytes: usize) -> Result<String, Problem> {
 /// A new identifier with a readable prefix.
 pub fn new_id(prefix: &str) -> Result<String, Problem> {
     Ok(format!("{prefix}-{}", random_hex(8)?))
-}
-
-/// Hash a password (Argon2id, default parameters).
-pub fn hash_password(password: &str) -> Result<String, Problem> {
-    let salt = SaltString::encode_b64(random_hex(16)?.as_bytes()).map_err(|e| {
-        Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "password-hash",
-            e.to_string(),
-        )
-    })?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| {
-            Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "password-hash",
-                e.to_string(),
-            )
-        })
 }
 
 /// Issue a token for a user inside a write transaction; returns the token (shown once).
@@ -579,7 +568,7 @@ pub async fn me(Caller(p, _): Caller) -> Json<Principal> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use argon2::password_hash::PasswordVerifier;
+    use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
     /// The reused-memory hashing and checking agree with the argon2 crate's own, both
     /// ways, so hashes stored before and after read the same.
