@@ -15,7 +15,7 @@ start_serve() {
   "$bin" serve --db "$db" --listen 127.0.0.1:"$port" --key "$tmp/key" 2>"$tmp/serve-$label.log" &
   serve_pid=$!
   for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
-  "$bin" demo seed --db "$db" > "$tmp/tokens-$label.json"
+  "$bin" demo seed --db "$db" --key "$tmp/key" > "$tmp/tokens-$label.json"
 }
 
 fresh_pg() {

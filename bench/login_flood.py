@@ -50,13 +50,16 @@ def login(port, user, password, want_body=False):
 
 
 def measure(binary, port):
+    binary = os.path.abspath(binary)
     with tempfile.TemporaryDirectory() as d:
         db = f"sqlite://{d}/bench.db"
         subprocess.run([binary, "admin", "init", "--db", db, "--org-id", "cn-mofcom", "--org-name", "MOFCOM",
                         "--country", "CN", "--username", "admin"], input=b"correct horse battery staple\n",
-                       capture_output=True, check=True)
-        serve = subprocess.Popen([binary, "serve", "--db", db, "--listen", f"127.0.0.1:{port}", "--key", f"{d}/key"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                       capture_output=True, check=True, cwd=d)
+        # both in the temporary directory, so both use its default key file (older builds
+        # given as the peer have no --key on admin init)
+        serve = subprocess.Popen([binary, "serve", "--db", db, "--listen", f"127.0.0.1:{port}"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=d)
         try:
             for _ in range(100):
                 try:

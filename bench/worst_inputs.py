@@ -156,7 +156,7 @@ def main():
                     break
                 except OSError:
                     time.sleep(0.1)
-            tokens = json.loads(subprocess.run([BIN, "demo", "seed", "--db", db], capture_output=True, check=True).stdout)
+            tokens = json.loads(subprocess.run([BIN, "demo", "seed", "--db", db, "--key", f"{d}/key"], capture_output=True, check=True).stdout)
             token = tokens["customs_officer"] if isinstance(tokens, dict) else tokens[0]["token"]
             base = rss_kb(serve.pid)
             worst = 0.0

@@ -21,7 +21,7 @@ check() { if ! eval "$1"; then echo "FAILED: $1" >&2; exit 1; fi; }
 
 # --- README walk-through starts here ---
 step "seed one organisation and user per role; keep their tokens"
-"$bin" demo seed --db "$db" > "$tmp/tokens.json"
+"$bin" demo seed --db "$db" --key "$tmp/key" > "$tmp/tokens.json"
 tok() { jq -r ".$1" "$tmp/tokens.json"; }
 EXPORTER=$(tok compliance_officer); OFFICER=$(tok licensing_officer)
 OFFICER2=$(tok second_licensing_officer); POLICE=$(tok public_security_officer)
@@ -199,5 +199,5 @@ check '[ "$(jq -r .valid "$tmp/audit.json")" = true ]'
 # --- README walk-through ends here ---
 
 kill -TERM $server; wait $server
-"$bin" audit verify --db "$db"
+"$bin" audit verify --db "$db" --key "$tmp/key" --checkpoints "$tmp/fentguard-checkpoints.jsonl"
 echo "walk-through passed on $db"

@@ -25,7 +25,7 @@ pub use access::{may, Denied, Operation, Principal};
 pub use application::{
     Action, Application, Decision, ImporterReply, RiskLevel, SilenceRule, State, WorkflowError,
 };
-pub use audit::{AuditEntry, ChainBreak};
+pub use audit::{AuditEntry, AuditSeal, ChainBreak, Checkpoint, SignedCheckpoint};
 pub use credit::{CreditModel, CreditRating};
 pub use customs::{CustomsOutcome, Declaration};
 pub use dossier::{ApplicationForm, Document, DocumentUpload, Dossier, ResolvedSubstance};

@@ -70,6 +70,30 @@ pub enum SignatureError {
     Invalid,
 }
 
+/// Verify `signature` (hex) by `key` (hex, the signer's public key as carried in the
+/// document) over `bytes`, trusting only `trusted`.
+pub(crate) fn verify_signature(
+    bytes: &[u8],
+    key: &str,
+    signature: &str,
+    trusted: &VerifyingKey,
+) -> Result<(), SignatureError> {
+    let key_bytes: [u8; 32] = hex::decode(key)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or(SignatureError::Malformed)?;
+    if key_bytes != trusted.to_bytes() {
+        return Err(SignatureError::UnknownKey);
+    }
+    let sig_bytes: [u8; 64] = hex::decode(signature)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or(SignatureError::Malformed)?;
+    trusted
+        .verify(bytes, &Signature::from_bytes(&sig_bytes))
+        .map_err(|_| SignatureError::Invalid)
+}
+
 impl Permit {
     /// The bytes that are signed: the permit as JSON with fields in declaration order
     /// (serde's struct order is fixed, so this is stable).
@@ -100,23 +124,12 @@ impl SignedPermit {
 
     /// Verify against the trusted public key.
     pub fn verify(&self, trusted: &VerifyingKey) -> Result<(), SignatureError> {
-        let key_bytes: [u8; 32] = hex::decode(&self.key)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or(SignatureError::Malformed)?;
-        if key_bytes != trusted.to_bytes() {
-            return Err(SignatureError::UnknownKey);
-        }
-        let sig_bytes: [u8; 64] = hex::decode(&self.signature)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or(SignatureError::Malformed)?;
-        trusted
-            .verify(
-                &self.permit.signing_bytes(),
-                &Signature::from_bytes(&sig_bytes),
-            )
-            .map_err(|_| SignatureError::Invalid)
+        verify_signature(
+            &self.permit.signing_bytes(),
+            &self.key,
+            &self.signature,
+            trusted,
+        )
     }
 }
 

@@ -4,11 +4,12 @@
 mod catalogue_cmd;
 mod classify_cmd;
 mod export_cmd;
+mod keys;
 mod records;
 mod screen_cmd;
 mod serve_cmd;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -139,19 +140,20 @@ enum Command {
     Catalogue(CatalogueCommand),
     /// Run the HTTP server (SQLite by default, created on first start).
     Serve {
-        /// Database URL: sqlite://FILE or postgres://...
-        #[arg(long, default_value = "sqlite://fentguard.db", env = "FENTGUARD_DB")]
-        db: String,
+        #[command(flatten)]
+        at: Authority,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080", env = "FENTGUARD_LISTEN")]
         listen: String,
-        /// The permit-signing key (Ed25519, hex); created on first start.
-        #[arg(
-            long,
-            default_value = "fentguard-signing.key",
-            env = "FENTGUARD_SIGNING_KEY"
-        )]
-        key: PathBuf,
+        /// Where to publish signed checkpoints of the audit head (JSON Lines, appended;
+        /// copy it off this machine): `audit verify --checkpoints` then catches a chain
+        /// cut short. Default: fentguard-checkpoints.jsonl beside the key; `none`
+        /// publishes nothing.
+        #[arg(long, env = "FENTGUARD_CHECKPOINTS")]
+        checkpoints: Option<PathBuf>,
+        /// Seconds between checkpoints (one is written only when the head moved).
+        #[arg(long, default_value_t = 60, env = "FENTGUARD_CHECKPOINT_EVERY")]
+        checkpoint_every: u64,
     },
     /// The audit trail.
     #[command(subcommand)]
@@ -198,26 +200,68 @@ fn parse_date(s: &str) -> Result<law::NaiveDate, String> {
         .map_err(|e| format!("'{s}' is not a date (YYYY-MM-DD): {e}"))
 }
 
+/// The database and the authority's key, which go together: the key signs permits and
+/// checkpoints and seals every audit entry.
+#[derive(Args)]
+struct Authority {
+    /// Database URL: sqlite://FILE or postgres://...
+    #[arg(long, default_value = "sqlite://fentguard.db", env = "FENTGUARD_DB")]
+    db: String,
+    /// The authority's key (Ed25519 secret, hex; the owner's only): signs permits and
+    /// audit checkpoints, and seals the audit trail. Created on a new database; keep it
+    /// off the database's machine's backups of the database, and back it up apart.
+    #[arg(
+        long,
+        default_value = "fentguard-signing.key",
+        env = "FENTGUARD_SIGNING_KEY"
+    )]
+    key: PathBuf,
+}
+
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Verify the audit hash chain: any edit or deletion is found and located.
+    /// Verify the audit trail: the hash chain and every entry's seal (a rewritten entry
+    /// is found even when the hashes after it were recomputed), the heads published
+    /// earlier (a chain cut short is found), and that applications, notifications,
+    /// permits, organisations, users, licences and stored events agree with the trail.
+    /// Exit code 1 when anything is wrong.
     Verify {
-        /// Database URL: sqlite://FILE or postgres://...
-        #[arg(long, default_value = "sqlite://fentguard.db", env = "FENTGUARD_DB")]
-        db: String,
+        #[command(flatten)]
+        at: Authority,
+        /// Published checkpoints (JSON, a JSON list or JSON Lines, as `serve` writes them
+        /// or `audit checkpoint` prints them); may be given several times.
+        #[arg(long)]
+        checkpoints: Vec<PathBuf>,
+    },
+    /// Print a signed checkpoint of the audit head (JSON), to publish.
+    Checkpoint {
+        #[command(flatten)]
+        at: Authority,
+    },
+    /// Seal, once, the audit entries written before entries were sealed (checks their
+    /// chain first; audited). `serve` refuses to start until this is done.
+    Seal {
+        #[command(flatten)]
+        at: Authority,
     },
 }
 
 #[derive(Subcommand)]
 enum AdminCommand {
+    /// Rotate the authority's key: a new key signs permits and checkpoints and seals the
+    /// audit trail from now on; the old one stays in the key file as an earlier key, so
+    /// what it signed and sealed still verifies (audited). Restart `serve` afterwards.
+    RotateKey {
+        #[command(flatten)]
+        at: Authority,
+    },
     /// Create the first administrator (and the authority it belongs to) on a new
     /// database. Reads the password (12 characters or more) from the first line of
     /// standard input; refuses when an administrator exists. Log in with
     /// `POST /api/v1/auth/login`, then create organisations, users and licences over the API.
     Init {
-        /// Database URL: sqlite://FILE or postgres://...
-        #[arg(long, default_value = "sqlite://fentguard.db", env = "FENTGUARD_DB")]
-        db: String,
+        #[command(flatten)]
+        at: Authority,
         /// Id of the administering authority, e.g. `cn-mofcom`.
         #[arg(long)]
         org_id: String,
@@ -238,9 +282,8 @@ enum DemoCommand {
     /// Create one organisation and user per role and print their API tokens as JSON
     /// (`{"role": token}`), valid 30 days.
     Seed {
-        /// Database URL: sqlite://FILE or postgres://...
-        #[arg(long, default_value = "sqlite://fentguard.db", env = "FENTGUARD_DB")]
-        db: String,
+        #[command(flatten)]
+        at: Authority,
     },
 }
 
@@ -304,18 +347,41 @@ fn main() -> ExitCode {
             from,
             json: format == ClassifyFormat::Json,
         }),
-        Command::Serve { db, listen, key } => {
-            serve_cmd::serve(changes.as_deref(), &db, &listen, &key)
-        }
-        Command::Demo(DemoCommand::Seed { db }) => serve_cmd::demo_seed(&db),
+        Command::Serve {
+            at,
+            listen,
+            checkpoints,
+            checkpoint_every,
+        } => serve_cmd::serve(
+            changes.as_deref(),
+            &at.db,
+            &listen,
+            &at.key,
+            serve_cmd::Publish {
+                file: match checkpoints {
+                    Some(f) if f.as_os_str() == "none" => None,
+                    Some(f) => Some(f),
+                    None => Some(at.key.with_file_name("fentguard-checkpoints.jsonl")),
+                },
+                every_s: checkpoint_every,
+            },
+        ),
+        Command::Demo(DemoCommand::Seed { at }) => serve_cmd::demo_seed(&at.db, &at.key),
         Command::Admin(AdminCommand::Init {
-            db,
+            at,
             org_id,
             org_name,
             country,
             username,
-        }) => serve_cmd::admin_init(&db, &org_id, &org_name, &country, &username),
-        Command::Audit(AuditCommand::Verify { db }) => serve_cmd::audit_verify(&db),
+        }) => serve_cmd::admin_init(&at.db, &at.key, &org_id, &org_name, &country, &username),
+        Command::Admin(AdminCommand::RotateKey { at }) => serve_cmd::rotate_key(&at.db, &at.key),
+        Command::Audit(AuditCommand::Verify { at, checkpoints }) => {
+            serve_cmd::audit_verify(&at.db, &at.key, &checkpoints)
+        }
+        Command::Audit(AuditCommand::Checkpoint { at }) => {
+            serve_cmd::audit_checkpoint(&at.db, &at.key)
+        }
+        Command::Audit(AuditCommand::Seal { at }) => serve_cmd::audit_seal(&at.db, &at.key),
         Command::Catalogue(CatalogueCommand::Diff { from, to, format }) => {
             catalogue_cmd::diff(changes.as_deref(), from, to, format == ClassifyFormat::Json)
         }

@@ -1,9 +1,11 @@
-//! `fentguard serve` and `fentguard audit verify`: wiring the server to a database, a
-//! signing key and the process's signals.
+//! `fentguard serve`, `audit`, `demo seed` and `admin init`: wiring the server to a
+//! database, the authority's key (which signs permits and checkpoints and seals the audit
+//! trail) and the process's signals.
 
+use crate::keys::{open, Purpose};
 use anyhow::{bail, Context, Result};
 use ed25519_dalek::SigningKey;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -11,94 +13,6 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("starting the async runtime")
-}
-
-/// Load the signing key, or create one (readable by the owner only) on first start.
-/// `on_file`: the public keys (hex) that signed the permits in the database, with counts.
-/// Refuses a key file others may read or write, a missing key when permits exist (a new
-/// key would make every earlier permit verify as `invalid_signature`), and a key that
-/// signed none of the permits on file; warns when some permits were signed by another.
-fn signing_key(path: &Path, on_file: &[(String, i64)]) -> Result<SigningKey> {
-    let permits: i64 = on_file.iter().map(|(_, n)| n).sum();
-    if path.exists() {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(path)
-                .with_context(|| format!("reading {}", path.display()))?
-                .permissions()
-                .mode();
-            if mode & 0o077 != 0 {
-                bail!(
-                    "{}: the permit-signing key may be read or written by others (mode {:o}); \
-                     make it the owner's only (chmod 600 {}) and start again",
-                    path.display(),
-                    mode & 0o777,
-                    path.display()
-                );
-            }
-        }
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let bytes: [u8; 32] = hex::decode(text.trim())
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .with_context(|| {
-                format!(
-                    "{}: expected 64 hex characters (an Ed25519 secret key)",
-                    path.display()
-                )
-            })?;
-        let key = SigningKey::from_bytes(&bytes);
-        let public = hex::encode(key.verifying_key().to_bytes());
-        let own = on_file
-            .iter()
-            .find(|(k, _)| *k == public)
-            .map_or(0, |(_, n)| *n);
-        if permits > 0 && own == 0 {
-            bail!(
-                "{}: this key signed none of the {permits} permits in the database (they were \
-                 signed with {}); start with the key that signed them",
-                path.display(),
-                on_file
-                    .iter()
-                    .map(|(k, n)| format!("{k}: {n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        if own < permits {
-            tracing::warn!(
-                others = permits - own,
-                "some permits on file were signed with another key; they verify as invalid_signature"
-            );
-        }
-        return Ok(key);
-    }
-    if permits > 0 {
-        bail!(
-            "{}: the permit-signing key is missing, but {permits} permits in the database were \
-             signed with it; restore the key file (a new key would make them all verify as \
-             invalid_signature)",
-            path.display()
-        );
-    }
-    let mut seed = [0u8; 32];
-    getrandom::getrandom(&mut seed).context("no system randomness for a new signing key")?;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    std::io::Write::write_all(&mut f, hex::encode(seed).as_bytes())
-        .with_context(|| format!("writing {}", path.display()))?;
-    tracing::info!(path = %path.display(), "created a new permit-signing key");
-    Ok(SigningKey::from_bytes(&seed))
 }
 
 async fn shutdown_signal() {
@@ -121,7 +35,21 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-pub fn serve(changes: Option<&Path>, db: &str, listen: &str, key: &Path) -> Result<ExitCode> {
+/// Where and how often `serve` publishes signed checkpoints of the audit head.
+pub struct Publish {
+    /// File of checkpoints (JSON Lines, appended); `None`: not published.
+    pub file: Option<std::path::PathBuf>,
+    /// Seconds between checks of the head.
+    pub every_s: u64,
+}
+
+pub fn serve(
+    changes: Option<&Path>,
+    db: &str,
+    listen: &str,
+    key: &Path,
+    publish: Publish,
+) -> Result<ExitCode> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -130,36 +58,195 @@ pub fn serve(changes: Option<&Path>, db: &str, listen: &str, key: &Path) -> Resu
         .init();
     let classifier = crate::catalogue_cmd::classifier(changes)?;
     runtime()?.block_on(async {
-        let store = store::Store::connect(db).await.with_context(|| format!("opening {db}"))?;
-        let key = signing_key(key, &store.permit_keys().await?)?;
+        let (store, keys) = open(db, key, Purpose::Write).await?;
+        let key = keys.current.clone();
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
         tracing::info!(%listen, database = if store.is_postgres() { "postgres" } else { "sqlite" }, "FentGuard serving");
-        let state = server::AppState::with_classifier(store, key, classifier)?;
-        server::serve(listener, state, shutdown_signal()).await.context("serving")?;
+        let publisher = publish.file.map(|file| (store.clone(), key.clone(), file));
+        if let Some((store, key, file)) = &publisher {
+            // The head at start is published at once: a chain cut while the server was
+            // down no longer holds the head published before.
+            publish_once(store, key, file, &mut 0).await?;
+            tokio::spawn(publish_checkpoints(store.clone(), key.clone(), file.clone(), publish.every_s));
+        }
+        let state = server::AppState::with_classifier(store, key, classifier)?
+            .with_earlier_keys(keys.earlier_public());
+        let stop = async move {
+            shutdown_signal().await;
+            // ...and the head when told to stop (requests still in flight are covered by
+            // the checkpoint of the next start).
+            if let Some((store, key, file)) = &publisher {
+                if let Err(e) = publish_once(store, key, file, &mut 0).await {
+                    tracing::error!(file = %file.display(), "publishing an audit checkpoint: {e:#}");
+                }
+            }
+        };
+        server::serve(listener, state, stop).await.context("serving")?;
         Ok(ExitCode::SUCCESS)
     })
 }
 
-pub fn audit_verify(db: &str) -> Result<ExitCode> {
-    runtime()?.block_on(async {
-        let store = store::Store::connect(db)
-            .await
-            .with_context(|| format!("opening {db}"))?;
-        match store.verify_audit().await? {
-            Ok(n) => {
-                println!("audit chain valid: {n} entries");
-                Ok(ExitCode::SUCCESS)
-            }
-            Err(b) => bail!("{b}"),
+/// Append a signed checkpoint of the head to `file` when the head moved past `last`.
+async fn publish_once(
+    store: &store::Store,
+    key: &SigningKey,
+    file: &Path,
+    last: &mut u64,
+) -> Result<()> {
+    let Some(head) = store.audit_head().await? else {
+        return Ok(());
+    };
+    if head.seq <= *last {
+        return Ok(());
+    }
+    let signed = control::Checkpoint::of(&head, chrono::Utc::now()).sign(key);
+    let mut line = serde_json::to_string(&signed)?;
+    line.push('\n');
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(file)
+        .with_context(|| format!("opening {}", file.display()))?;
+    // One write of one line: appends from several processes never interleave.
+    std::io::Write::write_all(&mut f, line.as_bytes())
+        .and_then(|()| f.sync_data())
+        .with_context(|| format!("writing {}", file.display()))?;
+    *last = head.seq;
+    Ok(())
+}
+
+async fn publish_checkpoints(store: store::Store, key: SigningKey, file: PathBuf, every_s: u64) {
+    let mut last = 0;
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(every_s.max(1)));
+    loop {
+        tick.tick().await;
+        if let Err(e) = publish_once(&store, &key, &file, &mut last).await {
+            tracing::error!(file = %file.display(), "publishing an audit checkpoint: {e:#}");
         }
+    }
+}
+
+/// Read published checkpoints: a JSON object, a JSON array, or JSON Lines.
+fn read_checkpoints(path: &Path) -> Result<Vec<control::SignedCheckpoint>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let t = text.trim_start();
+    if t.starts_with('[') {
+        return serde_json::from_str(t)
+            .with_context(|| format!("{}: not a list of signed checkpoints", path.display()));
+    }
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        out.push(serde_json::from_str(line).with_context(|| {
+            format!("{} line {}: not a signed checkpoint", path.display(), n + 1)
+        })?);
+    }
+    Ok(out)
+}
+
+pub fn audit_verify(db: &str, key: &Path, checkpoint_files: &[PathBuf]) -> Result<ExitCode> {
+    let mut checkpoints = Vec::new();
+    for f in checkpoint_files {
+        checkpoints.extend(read_checkpoints(f)?);
+    }
+    runtime()?.block_on(async {
+        let (store, keys) = open(db, key, Purpose::Verify).await?;
+        let r = store
+            .audit_report(
+                store.seals(),
+                &checkpoints,
+                &keys.all_public(),
+                chrono::Utc::now(),
+            )
+            .await?;
+        store.close().await;
+        match &r.chain {
+            Ok(()) => println!(
+                "audit chain valid: {} entries, every one sealed{}",
+                r.entries,
+                r.head
+                    .as_ref()
+                    .map(|h| format!("; head entry {} {}", h.seq, &h.hash[..16.min(h.hash.len())]))
+                    .unwrap_or_default()
+            ),
+            Err(b) => println!("audit chain BROKEN: {b}"),
+        }
+        match &r.checkpoints {
+            Ok(0) => println!(
+                "checkpoints: none given (give published heads with --checkpoints to catch a \
+                 chain cut short)"
+            ),
+            Ok(n) => println!("checkpoints: {n} published heads found in the chain"),
+            Err(e) => println!("checkpoints FAIL: {e}"),
+        }
+        if r.disagreements.is_empty() {
+            println!("records: every record agrees with the audit trail");
+        } else {
+            println!(
+                "records DISAGREE with the audit trail: {}",
+                r.disagreements.len()
+            );
+            for d in &r.disagreements {
+                println!("  {d}");
+            }
+        }
+        Ok(if r.intact() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
     })
 }
 
-pub fn demo_seed(db: &str) -> Result<ExitCode> {
+pub fn audit_checkpoint(db: &str, key: &Path) -> Result<ExitCode> {
     runtime()?.block_on(async {
-        let store = store::Store::connect(db)
+        let (store, keys) = open(db, key, Purpose::Verify).await?;
+        let key = keys.current;
+        let head = store.audit_head().await?;
+        store.close().await;
+        let Some(head) = head else {
+            bail!("the audit trail of {db} is empty: nothing to checkpoint");
+        };
+        let signed = control::Checkpoint::of(&head, chrono::Utc::now()).sign(&key);
+        println!("{}", serde_json::to_string(&signed)?);
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn audit_seal(db: &str, key: &Path) -> Result<ExitCode> {
+    runtime()?.block_on(async {
+        let (store, _) = open(db, key, Purpose::Seal).await?;
+        let n = store
+            .seal_unsealed("audit-seal", chrono::Utc::now())
             .await
-            .with_context(|| format!("opening {db}"))?;
+            .with_context(|| format!("sealing the audit trail of {db}"))?;
+        store.close().await;
+        if n == 0 {
+            println!("every audit entry was sealed already");
+        } else {
+            println!("sealed {n} audit entries written before sealing (audited)");
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn rotate_key(db: &str, key: &Path) -> Result<ExitCode> {
+    runtime()?.block_on(async {
+        let public = crate::keys::rotate(db, key, "admin-rotate-key").await?;
+        println!(
+            "{}: new authority key {public} (earlier keys kept in the file); restart serve",
+            key.display()
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn demo_seed(db: &str, key: &Path) -> Result<ExitCode> {
+    runtime()?.block_on(async {
+        let (store, _) = open(db, key, Purpose::Write).await?;
         let now = chrono::Utc::now();
         let mut tokens = server::demo::seed(&store, now)
             .await
@@ -177,6 +264,7 @@ pub fn demo_seed(db: &str) -> Result<ExitCode> {
 
 pub fn admin_init(
     db: &str,
+    key: &Path,
     org_id: &str,
     org_name: &str,
     country: &str,
@@ -188,9 +276,7 @@ pub fn admin_init(
         .context("reading the password from standard input")?;
     let password = password.trim_end_matches(['\r', '\n']);
     runtime()?.block_on(async {
-        let store = store::Store::connect(db)
-            .await
-            .with_context(|| format!("opening {db}"))?;
+        let (store, _) = open(db, key, Purpose::Write).await?;
         if store.has_administrator().await? {
             bail!("{db} already has an administrator; create further users over the API");
         }
@@ -228,39 +314,4 @@ pub fn admin_init(
         println!("administrator {username} ({id}) created in {org_name}");
         Ok(ExitCode::SUCCESS)
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[cfg(unix)]
-    #[test]
-    fn the_signing_key_is_never_silently_replaced_nor_loose() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("signing.key");
-        // First start: created, the owner's only.
-        let key = signing_key(&path, &[]).expect("created");
-        let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
-        let public = hex::encode(key.verifying_key().to_bytes());
-        // Permits signed with it: it loads; missing, the server refuses to start.
-        assert!(signing_key(&path, &[(public.clone(), 3)]).is_ok());
-        let other = "ab".repeat(32);
-        let err = signing_key(&path, &[(other.clone(), 2)]).expect_err("wrong key");
-        assert!(
-            err.to_string().contains("signed none of the 2 permits"),
-            "{err}"
-        );
-        std::fs::rename(&path, dir.path().join("moved")).expect("move");
-        let err = signing_key(&path, &[(public.clone(), 3)]).expect_err("missing");
-        assert!(err.to_string().contains("missing, but 3 permits"), "{err}");
-        assert!(!path.exists(), "no new key was made");
-        // A key others may read is refused, naming the fix.
-        std::fs::rename(dir.path().join("moved"), &path).expect("back");
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        let err = signing_key(&path, &[(public, 3)]).expect_err("loose");
-        assert!(err.to_string().contains("chmod 600"), "{err}");
-    }
 }

@@ -353,7 +353,17 @@ fn serve_starts_on_sqlite_answers_and_stops_on_sigterm() {
         .success());
     let status = child.wait().expect("wait");
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
-    let (code, out, err) = fentguard(&["audit", "verify", "--db", &db], None);
+    let (code, out, err) = fentguard(
+        &[
+            "audit",
+            "verify",
+            "--db",
+            &db,
+            "--key",
+            key.to_str().expect("p"),
+        ],
+        None,
+    );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("audit chain valid: 0 entries"), "{out}");
 }
@@ -362,11 +372,14 @@ fn serve_starts_on_sqlite_answers_and_stops_on_sigterm() {
 fn admin_init_creates_the_first_administrator_once() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = format!("sqlite://{}", dir.path().join("init.db").display());
+    let key = dir.path().join("init.key");
     let args = [
         "admin",
         "init",
         "--db",
         &db,
+        "--key",
+        key.to_str().expect("p"),
         "--org-id",
         "cn-mofcom",
         "--org-name",
@@ -385,6 +398,119 @@ fn admin_init_creates_the_first_administrator_once() {
     let (code, _, err) = fentguard(&args, Some("a long enough passphrase\n"));
     assert_eq!(code, 2);
     assert!(err.contains("already has an administrator"), "{err}");
+    audit_commands_catch_tampering(&dir);
+}
+
+/// `audit checkpoint`, `audit verify --checkpoints` and `audit seal` on a real database:
+/// a head published before the tail was cut is missing; a wrong key finds no seal its own;
+/// entries stripped of their seals stop `serve` until sealed again.
+fn audit_commands_catch_tampering(dir: &tempfile::TempDir) {
+    let db = &format!("sqlite://{}", dir.path().join("audit.db").display());
+    let key = dir.path().join("audit.key");
+    let key = key.to_str().expect("p");
+    let (code, seeded, err) = fentguard(&["demo", "seed", "--db", db, "--key", key], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(seeded.contains("administrator"), "{seeded}");
+    let (code, head, err) = fentguard(&["audit", "checkpoint", "--db", db, "--key", key], None);
+    assert_eq!(code, 0, "{err}");
+    let published = dir.path().join("published.jsonl");
+    std::fs::write(&published, &head).expect("publish");
+    let cps = published.to_str().expect("p");
+    let verify = |k: &str| {
+        fentguard(
+            &[
+                "audit",
+                "verify",
+                "--db",
+                db,
+                "--key",
+                k,
+                "--checkpoints",
+                cps,
+            ],
+            None,
+        )
+    };
+    let (code, out, err) = verify(key);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 published heads found"), "{out}");
+    assert!(out.contains("every record agrees"), "{out}");
+    let sql = |q: &str| {
+        let url = db.to_string();
+        let q = q.to_string();
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("rt")
+            .block_on(async move {
+                sqlx::any::install_default_drivers();
+                let pool = sqlx::AnyPool::connect(&url).await.expect("raw");
+                sqlx::query(&q).execute(&pool).await.expect("sql");
+                pool.close().await;
+            });
+    };
+    // the tail cut off
+    sql("DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)");
+    let (code, out, _) = verify(key);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("checkpoints FAIL") && out.contains("truncated"),
+        "{out}"
+    );
+    // another key: no entry sealed by it
+    let other = dir.path().join("other.key");
+    let (code, _, err) = fentguard(
+        &[
+            "demo",
+            "seed",
+            "--db",
+            &format!("sqlite://{}", dir.path().join("o.db").display()),
+            "--key",
+            other.to_str().expect("p"),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = verify(other.to_str().expect("p"));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("not among the keys"), "{out}");
+    // a key rotation: entries sealed and heads signed by the earlier key still verify,
+    // and new entries are sealed by the new key
+    let (code, out, err) = fentguard(&["admin", "rotate-key", "--db", db, "--key", key], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("new authority key"), "{out}");
+    let lines = std::fs::read_to_string(key).expect("key file");
+    assert_eq!(
+        lines.lines().filter(|l| !l.starts_with('#')).count(),
+        2,
+        "{lines}"
+    );
+    let (code, after, err) = fentguard(&["audit", "checkpoint", "--db", db, "--key", key], None);
+    assert_eq!(code, 0, "{err}");
+    assert_ne!(after, head);
+    let (code, out, _) = fentguard(&["audit", "verify", "--db", db, "--key", key], None);
+    assert!(
+        out.contains("audit chain valid") && out.contains("every one sealed"),
+        "{out}"
+    );
+    assert_eq!(code, 1, "only the entry cut off above is missed: {out}");
+    // seals stripped (as entries written before sealing were): refused until sealed
+    sql("UPDATE audit_log SET mac = NULL, key_id = NULL");
+    let (code, _, err) = fentguard(&["demo", "seed", "--db", db, "--key", key], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("fentguard audit seal"), "{err}");
+    let (code, out, err) = fentguard(&["audit", "seal", "--db", db, "--key", key], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("sealed "), "{out}");
+    // sealed again, the chain verifies; the entry cut off above is still missed by the
+    // licence it recorded
+    let (code, out, _) = fentguard(&["audit", "verify", "--db", db, "--key", key], None);
+    assert!(
+        out.contains("audit chain valid") && out.contains("every one sealed"),
+        "{out}"
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("never audited"), "{out}");
 }
 
 /// SMILES of the evaluation cases and of every 7th generated input (molfiles left out:

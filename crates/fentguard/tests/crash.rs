@@ -113,7 +113,8 @@ fn kill_mid_load(db: &str, dir: &tempfile::TempDir) {
     let db = db.to_string();
     let key = dir.path().join("key");
     let seed = Command::new(bin())
-        .args(["demo", "seed", "--db", &db])
+        .args(["demo", "seed", "--db", &db, "--key"])
+        .arg(&key)
         .output()
         .expect("seed");
     assert!(
@@ -180,7 +181,10 @@ fn kill_mid_load(db: &str, dir: &tempfile::TempDir) {
 
     // the audit chain survived
     let verify = Command::new(bin())
-        .args(["audit", "verify", "--db", &db])
+        .args(["audit", "verify", "--db", &db, "--key"])
+        .arg(&key)
+        .args(["--checkpoints"])
+        .arg(key.with_file_name("fentguard-checkpoints.jsonl"))
         .output()
         .expect("verify");
     assert!(

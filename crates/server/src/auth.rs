@@ -323,18 +323,11 @@ impl FromRequestParts<AppState> for Caller {
             .trim();
         let hash = token_hash(token);
         let now = s.clock.now();
-        // A cached holder is used until the entry's own time runs out; only a database
-        // answer refreshes the cache, so other processes' revocations reach us in time.
-        if let Some((p, expires)) = s.caches.tokens.get(&hash) {
-            if now < expires {
-                return Ok(Caller(p, hash));
-            }
-        }
+        // Checked in the database on every request, never cached: a token revoked (or a
+        // user deactivated) by any process stops working at once everywhere (issue 11
+        // item 8). It is one lookup by primary key.
         match s.store.authenticate(&hash, now).await? {
-            TokenCheck::Valid(p, expires) => {
-                s.caches.tokens.put(hash.clone(), (p.clone(), expires));
-                Ok(Caller(p, hash))
-            }
+            TokenCheck::Valid(p, _) => Ok(Caller(p, hash)),
             TokenCheck::Unknown => Err(unauthorized("unknown token")),
             TokenCheck::Revoked => Err(unauthorized(
                 "the token was revoked or its user deactivated",
@@ -554,7 +547,6 @@ pub async fn logout(
     )
     .await?;
     tx.commit().await?;
-    s.caches.tokens.remove(&hash);
     Ok(Json(LoggedOut { revoked: true }))
 }
 

@@ -260,7 +260,7 @@ pub async fn capture(
             _ => None,
         })
         .collect();
-    tx.insert_events(&new).await?;
+    let stored = tx.insert_events(&new).await?;
     tx.write_effects(&tracked.writes, now).await?;
     for a in &tracked.attempt_alerts {
         tx.insert_alert(a).await?;
@@ -295,18 +295,13 @@ pub async fn capture(
         errors: Value::Array(error_list),
     };
     tx.put_capture_job(&job).await?;
-    let mut digest = Sha256::new();
-    for n in &new {
-        digest.update(n.event.id().as_bytes());
-        digest.update(b"\n");
-    }
     tx.audit(
         now,
         &p.user,
         "epcis.capture",
         &format!("capture/{capture_id}"),
         Value::Null,
-        json!({"events": new.len(), "eventIDsSha256": hex::encode(digest.finalize()), "errorsDeclared": declared, "refused": refused.len()}),
+        json!({"events": stored.events, "eventIDsSha256": stored.ids_sha256, "eventsSha256": stored.contents_sha256, "errorsDeclared": declared, "refused": refused.len()}),
     )
     .await?;
     tx.commit().await?;

@@ -14,6 +14,7 @@
 
 pub mod admin;
 pub mod applications;
+pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod custody;
@@ -78,8 +79,6 @@ pub struct Rules {
 
 /// What nearly every request reads, cached for a few seconds ([`cache`]).
 pub struct Caches {
-    /// Token hash -> caller and token expiry.
-    pub tokens: cache::TtlCache<String, (control::Principal, DateTime<Utc>)>,
     /// Organisation id -> organisation and its licences.
     pub enterprises:
         cache::TtlCache<String, (control::Organisation, Vec<control::EnterpriseLicence>)>,
@@ -95,6 +94,9 @@ pub struct AppState {
     pub store: Store,
     /// The authority's permit-signing key.
     pub signing_key: Arc<SigningKey>,
+    /// The authority's earlier (rotated-out) public keys: permits and checkpoints they
+    /// signed still verify.
+    pub earlier_keys: Arc<Vec<VerifyingKey>>,
     /// Clock.
     pub clock: Clock,
     /// Law and rules.
@@ -171,13 +173,10 @@ impl AppState {
         Ok(AppState {
             store,
             signing_key: Arc::new(signing_key),
+            earlier_keys: Arc::new(Vec::new()),
             clock: Clock::default(),
             rules: Arc::new(rules),
             caches: Arc::new(Caches {
-                tokens: cache::TtlCache::new(
-                    std::time::Duration::from_secs(CACHE_SECONDS),
-                    100_000,
-                ),
                 enterprises: cache::TtlCache::new(
                     std::time::Duration::from_secs(CACHE_SECONDS),
                     10_000,
@@ -219,9 +218,32 @@ impl AppState {
         Ok(Some((org, licences)))
     }
 
-    /// The public key anyone can verify permits with.
+    /// This state with the authority's earlier public keys (after a key rotation).
+    pub fn with_earlier_keys(mut self, keys: Vec<VerifyingKey>) -> AppState {
+        self.earlier_keys = Arc::new(keys);
+        self
+    }
+
+    /// The public key anyone can verify new permits with.
     pub fn verifying_key(&self) -> VerifyingKey {
         self.signing_key.verifying_key()
+    }
+
+    /// Every public key of the authority, current first.
+    pub fn trusted_keys(&self) -> Vec<VerifyingKey> {
+        std::iter::once(self.verifying_key())
+            .chain(self.earlier_keys.iter().copied())
+            .collect()
+    }
+
+    /// The authority's key a permit names (current or earlier), to verify it with; the
+    /// current key when it names none of them (verification then fails).
+    pub fn key_for(&self, permit: &control::SignedPermit) -> VerifyingKey {
+        self.earlier_keys
+            .iter()
+            .find(|k| hex::encode(k.to_bytes()) == permit.key)
+            .copied()
+            .unwrap_or_else(|| self.verifying_key())
     }
 }
 
@@ -300,7 +322,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/parties", get(oversight::parties))
         .route("/api/v1/parties/{gln}", put(oversight::put_party))
         .route("/api/v1/production-plans", put(oversight::put_plan))
-        .route("/api/v1/audit/verify", get(p::verify_audit))
+        .route(
+            "/api/v1/audit/verify",
+            get(audit::verify_audit).post(audit::verify_against),
+        )
+        .route("/api/v1/audit/checkpoint", get(audit::checkpoint))
         .route("/api/v1/classifications", post(substances::classify))
         .route("/api/v1/export-checks", post(substances::export_check))
         .fallback(|| async { Problem::not_found("no such endpoint") })

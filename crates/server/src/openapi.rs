@@ -3,8 +3,8 @@
 //! air-gapped site use `/openapi.json` with any local viewer).
 
 use crate::{
-    admin, applications, auth, events, notifications, oversight, permits, substances, AppState,
-    Problem,
+    admin, applications, audit, auth, events, notifications, oversight, permits, substances,
+    AppState, Problem,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -36,7 +36,7 @@ impl Modify for BearerAuth {
         notifications::list, notifications::get_one, notifications::document, notifications::send,
         notifications::reply, notifications::lapse,
         permits::public_key, permits::verify_permit, permits::get_permit, permits::declare, permits::confirm_exit,
-        permits::endorse_receipt, permits::revoke_permit, oversight::alerts, oversight::confirm_claim, auth::logout, permits::verify_audit,
+        permits::endorse_receipt, permits::revoke_permit, oversight::alerts, oversight::confirm_claim, auth::logout, audit::verify_audit, audit::verify_against, audit::checkpoint,
         oversight::alert_stream, oversight::inventory, oversight::verify_inventory, oversight::deadlines, oversight::credit_rating,
         oversight::run_reconciliation, oversight::put_party, oversight::parties, oversight::put_plan,
         events::capture_options, events::capture, events::capture_jobs, events::capture_job, events::query_events, events::get_event,

@@ -45,8 +45,10 @@ pub async fn healthz(State(s): State<AppState>) -> Result<Json<Health>, Problem>
 pub struct PublicKey {
     /// `Ed25519`.
     pub algorithm: &'static str,
-    /// The key, hex.
+    /// The key new permits are signed with, hex.
     pub public_key: String,
+    /// Earlier keys (rotated out), hex: permits they signed are still genuine.
+    pub earlier_keys: Vec<String>,
 }
 
 /// The key permits are signed with, for offline verification.
@@ -55,6 +57,11 @@ pub async fn public_key(State(s): State<AppState>) -> Json<PublicKey> {
     Json(PublicKey {
         algorithm: "Ed25519",
         public_key: hex::encode(s.verifying_key().to_bytes()),
+        earlier_keys: s
+            .earlier_keys
+            .iter()
+            .map(|k| hex::encode(k.to_bytes()))
+            .collect(),
     })
 }
 
@@ -142,7 +149,7 @@ pub async fn verify_permit(
         }
     };
     let today = s.clock.now().date_naive();
-    let signature_valid = rec.signed.verify(&s.verifying_key()).is_ok();
+    let signature_valid = rec.signed.verify(&s.key_for(&rec.signed)).is_ok();
     let st = control::permit::status(
         &rec.signed.permit,
         today,
@@ -358,7 +365,7 @@ pub async fn declare(
             let o = control::customs::check(
                 &declaration,
                 &r.signed,
-                &s.verifying_key(),
+                &s.key_for(&r.signed),
                 r.drawn_kg,
                 r.revoked,
                 r.shipped,
@@ -606,41 +613,5 @@ pub async fn endorse_receipt(
         exited_kg: r.exited_kg,
         received_kg: input.received_kg,
         alert,
-    }))
-}
-
-/// Result of verifying the audit chain.
-#[derive(Serialize, ToSchema)]
-pub struct AuditCheck {
-    /// Whether the chain is intact.
-    pub valid: bool,
-    /// Entries checked (when valid).
-    pub entries: Option<u64>,
-    /// First broken entry.
-    pub broken_at: Option<u64>,
-    /// Why.
-    pub reason: Option<String>,
-}
-
-/// Verify the whole audit hash chain.
-#[utoipa::path(get, path = "/api/v1/audit/verify", responses((status = 200, description = "OK", body = AuditCheck)), security(("bearer" = [])), tag = "operations")]
-pub async fn verify_audit(
-    State(s): State<AppState>,
-    Caller(p, _): Caller,
-) -> Result<Json<AuditCheck>, Problem> {
-    may(&p, &Operation::VerifyAudit)?;
-    Ok(Json(match s.store.verify_audit().await? {
-        Ok(n) => AuditCheck {
-            valid: true,
-            entries: Some(n),
-            broken_at: None,
-            reason: None,
-        },
-        Err(b) => AuditCheck {
-            valid: false,
-            entries: None,
-            broken_at: Some(b.seq),
-            reason: Some(b.reason),
-        },
     }))
 }

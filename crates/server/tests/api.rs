@@ -13,7 +13,9 @@ use tower::ServiceExt;
 
 async fn state(url: &str) -> AppState {
     AppState::new(
-        Store::connect(url).await.expect("connect"),
+        Store::connect(url, store::testing::seal())
+            .await
+            .expect("connect"),
         SigningKey::from_bytes(&[42u8; 32]),
     )
     .expect("state")
@@ -150,6 +152,22 @@ async fn api_on(url: &str) {
     .await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
     assert!(!body.to_string().contains("Importer SA"), "{body}");
+    // After a key rotation the permit, signed by the earlier key, is still genuine; a
+    // server that does not know the earlier key calls it invalid.
+    let rotated = AppState::new(s.store.clone(), SigningKey::from_bytes(&[43u8; 32]))
+        .expect("state")
+        .with_earlier_keys(vec![s.signing_key.verifying_key()]);
+    let (_, _, body) = get(&rotated, "/api/v1/permits/CN-EXP-2026-000042/verify").await;
+    assert_eq!(body["status"], "valid", "{body}");
+    let (_, _, key) = get(&rotated, "/api/v1/permits/public-key").await;
+    assert_eq!(
+        key["earlier_keys"][0].as_str(),
+        Some(hex::encode(s.signing_key.verifying_key().to_bytes()).as_str())
+    );
+    let forgetful =
+        AppState::new(s.store.clone(), SigningKey::from_bytes(&[43u8; 32])).expect("state");
+    let (_, _, body) = get(&forgetful, "/api/v1/permits/CN-EXP-2026-000042/verify").await;
+    assert_eq!(body["status"], "invalid_signature", "{body}");
     // anyone can check the signature offline with the published key
     let (_, _, key) = get(&s, "/api/v1/permits/public-key").await;
     assert_eq!(
@@ -191,8 +209,17 @@ async fn api_on(url: &str) {
     }
     let (_, _, body) = get_as(&s, "/api/v1/audit/verify", Some(&admin)).await;
     assert_eq!(
-        (body["valid"].as_bool(), body["entries"].as_u64()),
-        (Some(true), Some(seeded + 3))
+        (body["entries"].as_u64(), body["broken_at"].as_u64()),
+        (Some(seeded + 3), None),
+        "{body}"
+    );
+    // The chain is whole, but the permit above was stored without an audit entry (and
+    // then tampered with): the records do not agree with the trail.
+    assert_eq!(body["valid"], false, "{body}");
+    assert_eq!(body["disagreements_total"], 1, "{body}");
+    assert_eq!(
+        body["disagreements"][0]["subject"], "permit/CN-EXP-2026-000042",
+        "{body}"
     );
     sqlx::query("DELETE FROM audit_log WHERE seq = 2")
         .execute(&raw)

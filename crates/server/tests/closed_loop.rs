@@ -434,6 +434,17 @@ async fn precursor_loop(api: &Api) {
     tx.insert_permit(&permit, "app-direct", "cn-exporter", api.s.clock.now())
         .await
         .expect("permit");
+    // audited as issuing does, or audit verification rightly finds it unaudited
+    tx.audit(
+        api.s.clock.now(),
+        "licensing-officer",
+        "permit.issue",
+        "permit/CN-PEL-2026-000777",
+        Value::Null,
+        serde_json::to_value(&permit).expect("permit JSON"),
+    )
+    .await
+    .expect("audit");
     tx.commit().await.expect("commit");
     let (st, v) = api
         .capture("other_compliance_officer", export("CN-PEL-2026-000777"))
@@ -974,6 +985,12 @@ async fn scenario(url: &str) {
         .collect();
     assert!(kinds.len() >= 5, "{kinds:?}");
     alerts_weigh_only_on_their_source(&api).await;
+    // Stored events deleted behind FentGuard's back are caught, as other tampering is.
+    let harness = common::Api {
+        s: api.s.clone(),
+        tokens: api.tokens.clone(),
+    };
+    common::tampering_is_caught(&harness, url).await;
 }
 
 /// The trust rule: an event is a claim by whoever captured it. What a receipt says of the
@@ -1200,6 +1217,11 @@ async fn revoked_streams_end(url: &str) {
     let api = Api::new(url).await;
     let mut kept = subscribe(&api, "licensing_officer").await;
     let mut revoked = subscribe(&api, "public_security_officer").await;
+    // The token has just been used (a cache, if there were one, would hold it).
+    let (st, _) = api
+        .call("GET", "/api/v1/me", "public_security_officer", None)
+        .await;
+    assert_eq!(st, StatusCode::OK);
     // Revoked behind this process's back (as another `serve` process would).
     let hash = {
         use sha2::Digest;
@@ -1210,6 +1232,11 @@ async fn revoked_streams_end(url: &str) {
     let mut tx = api.s.store.write().await.expect("tx");
     tx.revoke_token(&hash).await.expect("revoke");
     tx.commit().await.expect("commit");
+    // Refused at once, not some seconds later.
+    let (st, v) = api
+        .call("GET", "/api/v1/me", "public_security_officer", None)
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{v}");
     // An attempt refused by a rule raises an alert.
     let sale = merge(
         object(

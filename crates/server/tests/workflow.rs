@@ -699,6 +699,9 @@ async fn workflow_on(url: &str) {
         .expect("submit");
     assert!(submit.before.is_null() && submit.after["details"]["substance"] == "NPP");
 
+    // --- tampering behind FentGuard's back is caught (before the tokens expire)
+    common::tampering_is_caught(&api, url).await;
+
     // --- tokens expire
     api.s.clock.advance(Duration::days(31));
     let (st, v) = api.call("GET", apps, Some("licensing_officer"), None).await;
@@ -1105,7 +1108,9 @@ async fn access_on(url: &str) {
 #[tokio::test]
 async fn low_risk_goes_straight_to_verification() {
     let dir = tempfile::tempdir().expect("tmp");
-    let store = Store::connect(&sqlite(&dir)).await.expect("connect");
+    let store = Store::connect(&sqlite(&dir), store::testing::seal())
+        .await
+        .expect("connect");
     let lenient = include_str!("../../../data/risk/export_risk_model.json").replace(
         "\"medium\": 30, \"high\": 60",
         "\"medium\": 1000, \"high\": 2000",

@@ -138,7 +138,8 @@ async fn write_group(
             &format!("application/{}", f.row.id),
             serde_json::Value::Null,
             f.row.body.clone(),
-        );
+        )
+        .sealed(&tx.seal);
         head = Some(e.clone());
         entries.push(e);
     }

@@ -7,6 +7,7 @@ use crate::{
     col, corrupt, db, key_of, multi_row, parse_instant, placeholder, Store, StoreError, WriteTx,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
+use control::audit::agreement::{CaptureDigest, EventDigest};
 use epcis::{Event, Role};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -504,10 +505,16 @@ impl Store {
 }
 
 impl WriteTx {
-    /// Store events (insertion order as given) with the identifiers they name.
-    pub async fn insert_events(&mut self, events: &[NewEvent<'_>]) -> Result<(), StoreError> {
+    /// Store events (insertion order as given) with the identifiers they name. Returns
+    /// the digest of what was stored (ids and bodies as stored), for the capture's audit
+    /// entry: verification recomputes it from the rows.
+    pub async fn insert_events(
+        &mut self,
+        events: &[NewEvent<'_>],
+    ) -> Result<CaptureDigest, StoreError> {
+        let mut digest = EventDigest::default();
         if events.is_empty() {
-            return Ok(());
+            return Ok(digest.finish());
         }
         let next: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS m FROM epcis_events")
             .fetch_one(&mut *self.tx)
@@ -558,7 +565,11 @@ impl WriteTx {
                     .bind(n.owner_org.to_string())
                     .bind(declared_at)
                     .bind(error_json)
-                    .bind(serde_json::to_string(&e.body).unwrap_or_default());
+                    .bind({
+                        let body = serde_json::to_string(&e.body).unwrap_or_default();
+                        digest.add(e.id(), &body);
+                        body
+                    });
             }
             q.execute(&mut *self.tx).await.map_err(|e| match &e {
                 sqlx::Error::Database(d) if d.is_unique_violation() => {
@@ -591,7 +602,7 @@ impl WriteTx {
                 .await
                 .map_err(db("storing event identifiers"))?;
         }
-        Ok(())
+        Ok(digest.finish())
     }
 
     /// Add an error declaration to a stored event (the event itself is kept). False when

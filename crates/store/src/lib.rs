@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+mod audit;
 mod custody;
 mod filing;
 mod ledger;
@@ -22,13 +23,14 @@ mod records;
 pub use ::custody::{
     key_of, Alert, Confirmation, InventoryRow, LotRecord, PartyRecord, ShipmentRecord,
 };
+pub use audit::AuditReport;
 pub use custody::*;
 pub use filing::NewApplication;
 pub use ledger::*;
 pub use records::*;
 
 use chrono::{DateTime, Utc};
-use control::audit::{verify_chain, AuditEntry, ChainBreak};
+use control::audit::{AuditEntry, AuditSeal};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Row, Transaction};
 use std::sync::Arc;
@@ -38,8 +40,8 @@ use thiserror::Error;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// The audit log's columns, in the order rows are read and written.
-const AUDIT_COLUMNS: &str =
-    "seq, at, actor, action, subject, before_json, after_json, prev_hash, hash";
+pub(crate) const AUDIT_COLUMNS: &str =
+    "seq, at, actor, action, subject, before_json, after_json, prev_hash, hash, mac, key_id";
 
 /// The `n`th (1-based) bind placeholder: `$n` for PostgreSQL, a bare `?` for SQLite.
 /// SQLite resolves a named placeholder (`$n`, `?n`) by a linear scan of all names, so a
@@ -125,6 +127,9 @@ pub enum StoreError {
     /// A write failed for a reason reported elsewhere (e.g. a group commit).
     #[error("{0}")]
     Failed(String),
+    /// The audit chain is broken, so it cannot be extended or sealed.
+    #[error(transparent)]
+    Broken(control::audit::ChainBreak),
 }
 
 pub(crate) fn db(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
@@ -161,6 +166,9 @@ pub(crate) fn corrupt(what: &'static str) -> impl FnOnce(serde_json::Error) -> S
 pub struct Store {
     pub(crate) pool: AnyPool,
     postgres: bool,
+    seal: Arc<AuditSeal>,
+    /// Every seal verification accepts: the current one first, then earlier keys'.
+    seals: Arc<Vec<AuditSeal>>,
     writer: Writer,
     filings: tokio::sync::mpsc::Sender<filing::Job>,
 }
@@ -170,6 +178,7 @@ pub struct Store {
 pub(crate) struct Writer {
     pool: AnyPool,
     postgres: bool,
+    seal: Arc<AuditSeal>,
     lock: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -204,6 +213,7 @@ impl Writer {
             tx,
             _guard: guard,
             postgres: self.postgres,
+            seal: self.seal.clone(),
         })
     }
 }
@@ -213,6 +223,7 @@ impl Writer {
 pub struct WriteTx {
     pub(crate) tx: Transaction<'static, Any>,
     pub(crate) postgres: bool,
+    pub(crate) seal: Arc<AuditSeal>,
     _guard: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
@@ -238,8 +249,10 @@ fn create_private(path: &str) -> Result<(), StoreError> {
 }
 
 impl Store {
-    /// Connect (creating a SQLite file if needed) and run migrations.
-    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+    /// Connect (creating a SQLite file if needed) and run migrations. Every audit entry
+    /// this store writes is sealed with `seal` (whose key the database never holds).
+    pub async fn connect(url: &str, seal: AuditSeal) -> Result<Store, StoreError> {
+        let seal = Arc::new(seal);
         sqlx::any::install_default_drivers();
         let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
         let url = if let Some(rest) = url.strip_prefix("sqlite://") {
@@ -293,12 +306,15 @@ impl Store {
         let writer = Writer {
             pool: pool.clone(),
             postgres,
+            seal: seal.clone(),
             lock: Arc::new(tokio::sync::Mutex::new(())),
         };
         let filings = filing::start(writer.clone());
         Ok(Store {
             pool,
             postgres,
+            seals: Arc::new(vec![(*seal).clone()]),
+            seal,
             writer,
             filings,
         })
@@ -345,23 +361,6 @@ impl Store {
         Ok(e)
     }
 
-    /// The whole audit chain, in order.
-    pub async fn audit_chain(&self) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq"
-        ))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db("reading the audit log"))?;
-        rows.iter().map(audit_from_row).collect()
-    }
-
-    /// Verify the stored chain: the number of entries, or where it breaks.
-    pub async fn verify_audit(&self) -> Result<Result<u64, ChainBreak>, StoreError> {
-        let chain = self.audit_chain().await?;
-        Ok(verify_chain(&chain).map(|_| chain.len() as u64))
-    }
-
     /// Check the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
@@ -389,7 +388,8 @@ impl WriteTx {
         after: serde_json::Value,
     ) -> Result<AuditEntry, StoreError> {
         let head = self.audit_head().await?;
-        let e = AuditEntry::next(head.as_ref(), at, actor, action, subject, before, after);
+        let e = AuditEntry::next(head.as_ref(), at, actor, action, subject, before, after)
+            .sealed(&self.seal);
         self.insert_audit(std::slice::from_ref(&e)).await?;
         Ok(e)
     }
@@ -406,12 +406,13 @@ impl WriteTx {
         .transpose()
     }
 
-    /// Store entries already chained (one multi-row insert).
+    /// Store entries already chained (one multi-row insert), each sealed with this
+    /// store's audit key (whatever seal the entry carried).
     pub(crate) async fn insert_audit(&mut self, entries: &[AuditEntry]) -> Result<(), StoreError> {
         let sql = multi_row(
             "audit_log",
             AUDIT_COLUMNS,
-            9,
+            11,
             entries.len(),
             "",
             self.postgres,
@@ -427,7 +428,9 @@ impl WriteTx {
                 .bind(e.before.to_string())
                 .bind(e.after.to_string())
                 .bind(e.prev_hash.clone())
-                .bind(e.hash.clone());
+                .bind(e.hash.clone())
+                .bind(self.seal.mac(&e.hash))
+                .bind(self.seal.id().to_string());
         }
         q.execute(&mut *self.tx)
             .await
@@ -457,6 +460,8 @@ pub(crate) fn audit_from_row(r: &AnyRow) -> Result<AuditEntry, StoreError> {
         after: json("after_json")?,
         prev_hash: col(r, "prev_hash", WHAT)?,
         hash: col(r, "hash", WHAT)?,
+        mac: col(r, "mac", WHAT)?,
+        key_id: col(r, "key_id", WHAT)?,
     })
 }
 
@@ -489,5 +494,10 @@ pub mod testing {
             .map(|(b, _)| b.to_string())
             .unwrap_or(admin.clone());
         format!("{base}/{db}")
+    }
+
+    /// The audit seal the tests write with.
+    pub fn seal() -> control::audit::AuditSeal {
+        control::audit::AuditSeal::derive(&[0x5e; 32])
     }
 }

@@ -23,9 +23,9 @@ fn at(s: i64) -> chrono::DateTime<Utc> {
         + chrono::Duration::seconds(s)
 }
 
-async fn audit_chain_detects_tampering(url: &str) {
-    let s = Store::connect(url).await.expect("connect");
-    for i in 0..4 {
+/// Append `n` audit entries of decisions (application/0, /1, ...).
+async fn append_decisions(s: &Store, n: i64) {
+    for i in 0..n {
         s.append_audit(
             at(i),
             "officer-1",
@@ -37,9 +37,18 @@ async fn audit_chain_detects_tampering(url: &str) {
         .await
         .expect("append");
     }
+}
+
+async fn audit_chain_detects_tampering(url: &str) {
+    let s = Store::connect(url, store::testing::seal())
+        .await
+        .expect("connect");
+    append_decisions(&s, 4).await;
     assert_eq!(s.verify_audit().await.expect("read"), Ok(4));
     // connecting again (a restart) migrates nothing and keeps the chain
-    let s2 = Store::connect(url).await.expect("reconnect");
+    let s2 = Store::connect(url, store::testing::seal())
+        .await
+        .expect("reconnect");
     assert_eq!(s2.verify_audit().await.expect("read"), Ok(4));
     // an edit made behind the application's back
     sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
@@ -58,6 +67,56 @@ async fn audit_chain_detects_tampering(url: &str) {
     assert_eq!(s.verify_audit().await.expect("read").unwrap_err().seq, 3);
 }
 
+/// Entries written before sealing existed (no seal) fail verification until sealed once
+/// with `seal_unsealed`, which checks their chain first and audits itself; a store with
+/// another key finds every seal foreign.
+async fn unsealed_entries_are_sealed_once(url: &str) {
+    let s = Store::connect(url, store::testing::seal())
+        .await
+        .expect("connect");
+    append_decisions(&s, 3).await;
+    let keys = s.audit_keys().await.expect("keys");
+    assert_eq!(keys, vec![(Some(s.seal().id().to_string()), 3)]);
+    sqlx::query("UPDATE audit_log SET mac = NULL, key_id = NULL")
+        .execute(&raw(url).await)
+        .await
+        .expect("as before sealing");
+    let err = s.verify_audit().await.expect("read").unwrap_err();
+    assert!(err.reason.contains("no seal"), "{err}");
+    assert_eq!(s.seal_unsealed("ops", at(9)).await.expect("seal"), 3);
+    assert_eq!(s.verify_audit().await.expect("read"), Ok(4));
+    assert_eq!(s.seal_unsealed("ops", at(10)).await.expect("again"), 0);
+    let chain = s.audit_chain().await.expect("chain");
+    assert_eq!(chain[3].action, "audit.seal");
+    assert_eq!(chain[3].after["sealed"], 3);
+    let other = Store::connect(url, control::AuditSeal::derive(&[1; 32]))
+        .await
+        .expect("other key");
+    let err = other.verify_audit().await.expect("read").unwrap_err();
+    assert_eq!(err.seq, 1);
+    assert!(err.reason.contains("not among the keys"), "{err}");
+    // A broken chain is not sealed over.
+    sqlx::query("UPDATE audit_log SET mac = NULL, key_id = NULL, actor = 'mallory' WHERE seq = 2")
+        .execute(&raw(url).await)
+        .await
+        .expect("tamper");
+    assert!(matches!(
+        s.seal_unsealed("ops", at(11)).await,
+        Err(StoreError::Broken(b)) if b.seq == 2
+    ));
+}
+
+#[tokio::test]
+async fn sqlite_sealing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    unsealed_entries_are_sealed_once(&sqlite_url(&dir, "seal")).await;
+}
+
+#[tokio::test]
+async fn postgres_sealing() {
+    unsealed_entries_are_sealed_once(&fresh_pg("seal").await).await;
+}
+
 async fn raw(url: &str) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
     sqlx::AnyPool::connect(url).await.expect("raw connect")
@@ -65,8 +124,12 @@ async fn raw(url: &str) -> sqlx::AnyPool {
 
 async fn concurrent_writers_never_fork_the_chain(url: &str) {
     // two pools stand in for two server processes
-    let a = Store::connect(url).await.expect("a");
-    let b = Store::connect(url).await.expect("b");
+    let a = Store::connect(url, store::testing::seal())
+        .await
+        .expect("a");
+    let b = Store::connect(url, store::testing::seal())
+        .await
+        .expect("b");
     let mut tasks = Vec::new();
     for i in 0..60 {
         let s = if i % 2 == 0 { a.clone() } else { b.clone() };
@@ -89,7 +152,9 @@ async fn concurrent_writers_never_fork_the_chain(url: &str) {
 }
 
 async fn applications_use_optimistic_concurrency(url: &str) {
-    let s = Store::connect(url).await.expect("connect");
+    let s = Store::connect(url, store::testing::seal())
+        .await
+        .expect("connect");
     let row = ApplicationRow {
         id: "app-1".into(),
         owner_org: "org-exporter".into(),
@@ -147,7 +212,9 @@ async fn applications_use_optimistic_concurrency(url: &str) {
 }
 
 async fn a_rolled_back_change_leaves_no_audit_entry(url: &str) {
-    let s = Store::connect(url).await.expect("connect");
+    let s = Store::connect(url, store::testing::seal())
+        .await
+        .expect("connect");
     let row = ApplicationRow {
         id: "app-9".into(),
         owner_org: "o".into(),
@@ -209,8 +276,12 @@ async fn postgres_applications() {
 
 async fn group_commit_files_everything_and_isolates_a_bad_filing(url: &str) {
     // two stores stand in for two server processes, each with its own group writer
-    let s = Store::connect(url).await.expect("connect");
-    let other = Store::connect(url).await.expect("connect");
+    let s = Store::connect(url, store::testing::seal())
+        .await
+        .expect("connect");
+    let other = Store::connect(url, store::testing::seal())
+        .await
+        .expect("connect");
     let filing = |id: String| NewApplication {
         row: ApplicationRow {
             id,
@@ -279,10 +350,15 @@ async fn postgres_rollback() {
 
 #[tokio::test]
 async fn bad_urls_are_clear_errors() {
-    let e = Store::connect("mysql://x").await.expect_err("unsupported");
-    assert!(e.to_string().contains("unsupported database URL"), "{e}");
-    let e = Store::connect("postgres://postgres@127.0.0.1:1/none")
+    let e = Store::connect("mysql://x", store::testing::seal())
         .await
-        .expect_err("nothing listens there");
+        .expect_err("unsupported");
+    assert!(e.to_string().contains("unsupported database URL"), "{e}");
+    let e = Store::connect(
+        "postgres://postgres@127.0.0.1:1/none",
+        store::testing::seal(),
+    )
+    .await
+    .expect_err("nothing listens there");
     assert!(e.to_string().contains("connecting to the database"), "{e}");
 }

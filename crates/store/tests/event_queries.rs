@@ -36,7 +36,9 @@ async fn all_pages(s: &Store, q: &EventQuery) -> Vec<i64> {
 }
 
 async fn queries(url: &str) {
-    let s = Store::connect(url).await.expect("connect");
+    let s = Store::connect(url, store::testing::seal())
+        .await
+        .expect("connect");
     let events = epcis::read_document(&document()).expect("valid");
     let now = Utc::now();
     let new: Vec<NewEvent> = events

@@ -16,7 +16,9 @@ use tower::ServiceExt;
 /// A server state on `url` (migrated) and the demo tokens by role.
 pub async fn seeded(url: &str) -> (AppState, BTreeMap<String, String>) {
     let s = AppState::new(
-        Store::connect(url).await.expect("connect"),
+        Store::connect(url, store::testing::seal())
+            .await
+            .expect("connect"),
         SigningKey::from_bytes(&[9u8; 32]),
     )
     .expect("state");
@@ -118,4 +120,159 @@ impl Api {
             None => self.raw(method, uri, who, Body::empty(), "").await,
         }
     }
+}
+
+/// Runs SQL straight against the database, as someone with write access to it (not
+/// through FentGuard) would.
+pub async fn behind_the_back(url: &str, sql: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url)
+        .await
+        .expect("direct connection");
+    sqlx::query(sql)
+        .execute(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    pool.close().await;
+}
+
+/// Tampers with the database as someone who can write it would, and checks that audit
+/// verification finds each change (issue 11 item 6): a record's state changed in its
+/// table, a permit's quantities, stored events deleted (when there are any), the tail of
+/// the trail cut off (caught against a checkpoint published before), and an entry
+/// rewritten with every hash after it recomputed. Leaves the database tampered with.
+pub async fn tampering_is_caught(api: &Api, url: &str) {
+    let verify = |body: Option<Value>| async move {
+        let (st, v) = match body {
+            None => {
+                api.call("GET", "/api/v1/audit/verify", Some("administrator"), None)
+                    .await
+            }
+            Some(b) => {
+                api.call(
+                    "POST",
+                    "/api/v1/audit/verify",
+                    Some("administrator"),
+                    Some(b),
+                )
+                .await
+            }
+        };
+        assert_eq!(st, StatusCode::OK, "{v}");
+        v
+    };
+    let subjects = |v: &Value| -> Vec<String> {
+        v["disagreements"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d["subject"].as_str().map(String::from))
+            .collect()
+    };
+    let v = verify(None).await;
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["disagreements_total"], 0, "{v}");
+    let (st, published) = api
+        .call(
+            "GET",
+            "/api/v1/audit/checkpoint",
+            Some("administrator"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{published}");
+    let chain = api.s.store.audit_chain().await.expect("chain");
+    let first = |action: &str| {
+        chain.iter().find(|e| e.action == action).map(|e| {
+            e.subject
+                .split_once('/')
+                .map_or("", |(_, id)| id)
+                .to_string()
+        })
+    };
+
+    if let Some(app) = first("application.submit") {
+        behind_the_back(
+            url,
+            &format!("UPDATE applications SET state = CASE WHEN state = 'approved' THEN 'refused' ELSE 'approved' END WHERE id = '{app}'"),
+        )
+        .await;
+        let v = verify(None).await;
+        assert_eq!(v["valid"], false, "{v}");
+        assert!(subjects(&v).contains(&format!("application/{app}")), "{v}");
+    }
+    if let Some(permit) = first("permit.issue") {
+        behind_the_back(
+            url,
+            &format!("UPDATE permits SET drawn_kg = drawn_kg + 5 WHERE number = '{permit}'"),
+        )
+        .await;
+        let v = verify(None).await;
+        assert!(subjects(&v).contains(&format!("permit/{permit}")), "{v}");
+    }
+    if let Some(capture) = first("epcis.capture") {
+        behind_the_back(
+            url,
+            &format!("DELETE FROM epcis_events WHERE capture_id = '{capture}'"),
+        )
+        .await;
+        let v = verify(None).await;
+        assert!(subjects(&v).contains(&format!("capture/{capture}")), "{v}");
+    }
+
+    // The last 50 entries deleted (half a shorter trail): every remaining seal is valid,
+    // the published head is gone.
+    let n = chain.len();
+    let cut = if n > 60 { 50 } else { n / 2 };
+    assert!(n - cut > 3, "a trail long enough to cut: {n}");
+    behind_the_back(
+        url,
+        &format!("DELETE FROM audit_log WHERE seq > {}", n - cut),
+    )
+    .await;
+    let v = verify(Some(serde_json::json!({"checkpoints": [published]}))).await;
+    assert_eq!(v["valid"], false, "{v}");
+    assert!(
+        v["reason"].as_str().unwrap_or("").contains("truncated"),
+        "{v}"
+    );
+    assert_eq!(v["broken_at"], n - cut + 1, "{v}");
+
+    // Entry 3 rewritten and every hash after it recomputed (seals kept): the plain chain
+    // would pass, its seals do not.
+    let kept = api.s.store.audit_chain().await.expect("chain");
+    let mut prev: Option<control::AuditEntry> = Some(kept[1].clone());
+    for e in &kept[2..] {
+        let actor = if e.seq == 3 {
+            "someone-else"
+        } else {
+            e.actor.as_str()
+        };
+        let n = control::AuditEntry::next(
+            prev.as_ref(),
+            e.at,
+            actor,
+            &e.action,
+            &e.subject,
+            e.before.clone(),
+            e.after.clone(),
+        );
+        behind_the_back(
+            url,
+            &format!(
+                "UPDATE audit_log SET actor = '{}', prev_hash = '{}', hash = '{}' WHERE seq = {}",
+                n.actor, n.prev_hash, n.hash, n.seq
+            ),
+        )
+        .await;
+        prev = Some(n);
+    }
+    assert!(
+        control::audit::verify_chain(&api.s.store.audit_chain().await.expect("chain")).is_ok(),
+        "the forger's chain hashes check"
+    );
+    let v = verify(None).await;
+    assert_eq!(v["valid"], false, "{v}");
+    assert_eq!(v["broken_at"], 3, "{v}");
+    assert!(v["reason"].as_str().unwrap_or("").contains("seal"), "{v}");
 }

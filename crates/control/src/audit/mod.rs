@@ -1,6 +1,22 @@
 //! The audit trail: an append-only hash chain. Each entry records who, when, what, before
 //! and after, and the hash of the previous entry; editing, deleting or reordering any
 //! entry breaks the chain at that point.
+//!
+//! A chain alone stops only naive edits: whoever can write the database can rewrite an
+//! entry and recompute every hash after it, or cut off the tail. Three further checks
+//! close that (issue 11 item 6):
+//! - [`seal`]: every entry carries an HMAC of its hash under a key kept outside the
+//!   database, so a rewritten entry cannot be re-sealed;
+//! - [`checkpoint`]: signed statements of the chain head, exported and published, so a
+//!   truncated chain no longer contains a head that was published;
+//! - [`agreement`]: the business tables must hold the state the trail says they hold.
+
+pub mod agreement;
+pub mod checkpoint;
+pub mod seal;
+
+pub use checkpoint::{Checkpoint, SignedCheckpoint};
+pub use seal::AuditSeal;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -31,6 +47,13 @@ pub struct AuditEntry {
     pub prev_hash: String,
     /// Hash of this entry.
     pub hash: String,
+    /// HMAC-SHA256 of `hash` under the audit key (see [`seal`]); `None` only for entries
+    /// written before sealing existed, which verification refuses until they are sealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+    /// Which audit key sealed it ([`AuditSeal::id`]), so earlier keys keep verifying.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
 }
 
 /// Where and why the chain is broken.
@@ -87,6 +110,8 @@ impl AuditEntry {
             after,
             prev_hash,
             hash: String::new(),
+            mac: None,
+            key_id: None,
         };
         e.hash = content_hash(&e);
         e
@@ -95,9 +120,47 @@ impl AuditEntry {
     fn recomputed(&self) -> String {
         content_hash(self)
     }
+
+    /// This entry sealed with `seal` (its MAC and key id set).
+    pub fn sealed(mut self, seal: &AuditSeal) -> AuditEntry {
+        self.mac = Some(seal.mac(&self.hash));
+        self.key_id = Some(seal.id().to_string());
+        self
+    }
 }
 
-/// Verify a whole chain, in order. An empty chain is valid.
+/// Verify a whole chain and every entry's seal: `seals` are the audit keys that may have
+/// sealed it (the current one and earlier ones), found by key id. An empty chain is valid.
+pub fn verify_sealed(entries: &[AuditEntry], seals: &[AuditSeal]) -> Result<(), ChainBreak> {
+    verify_chain(entries)?;
+    for e in entries {
+        let (Some(mac), Some(id)) = (&e.mac, &e.key_id) else {
+            return Err(ChainBreak {
+                seq: e.seq,
+                reason: "carries no seal (written without the audit key, or its seal was \
+                         removed)"
+                    .into(),
+            });
+        };
+        let Some(seal) = seals.iter().find(|s| s.id() == id) else {
+            return Err(ChainBreak {
+                seq: e.seq,
+                reason: format!("sealed with audit key {id}, which is not among the keys given"),
+            });
+        };
+        if !seal.check(&e.hash, mac) {
+            return Err(ChainBreak {
+                seq: e.seq,
+                reason: "its seal does not match (rewritten by someone without the audit key)"
+                    .into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Verify a whole chain's hashes and links, in order (not its seals: see
+/// [`verify_sealed`]). An empty chain is valid.
 pub fn verify_chain(entries: &[AuditEntry]) -> Result<(), ChainBreak> {
     let mut prev_hash = GENESIS.to_string();
     for (i, e) in entries.iter().enumerate() {
@@ -131,12 +194,12 @@ pub fn verify_chain(entries: &[AuditEntry]) -> Result<(), ChainBreak> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use chrono::TimeZone;
     use proptest::prelude::*;
 
-    fn chain(n: usize) -> Vec<AuditEntry> {
+    pub(crate) fn chain(n: usize) -> Vec<AuditEntry> {
         let mut v: Vec<AuditEntry> = Vec::new();
         for i in 0..n {
             let at = Utc
@@ -179,6 +242,66 @@ mod tests {
         rehashed[1].actor = "someone-else".into();
         rehashed[1].hash = rehashed[1].recomputed();
         assert_eq!(verify_chain(&rehashed).unwrap_err().seq, 3);
+    }
+
+    #[test]
+    fn a_rewritten_and_rehashed_chain_fails_its_seals() {
+        let seal = AuditSeal::derive(&[3; 32]);
+        let sealed: Vec<AuditEntry> = chain(30).into_iter().map(|e| e.sealed(&seal)).collect();
+        assert_eq!(verify_sealed(&sealed, std::slice::from_ref(&seal)), Ok(()));
+        // rewrite entry 12 and recompute every hash after it: the plain chain is fine...
+        let mut forged: Vec<AuditEntry> = Vec::new();
+        for (i, e) in sealed.iter().enumerate() {
+            let mut n = AuditEntry::next(
+                forged.last(),
+                e.at,
+                if i == 11 { "someone-else" } else { &e.actor },
+                &e.action,
+                &e.subject,
+                e.before.clone(),
+                e.after.clone(),
+            );
+            n.mac = e.mac.clone();
+            n.key_id = e.key_id.clone();
+            forged.push(n);
+        }
+        assert_eq!(verify_chain(&forged), Ok(()));
+        // ...but not its seals, from the rewritten entry on
+        assert_eq!(
+            verify_sealed(&forged, std::slice::from_ref(&seal))
+                .unwrap_err()
+                .seq,
+            12
+        );
+        // a seal removed, or made with a key not given, is a break too
+        let mut bare = sealed.clone();
+        bare[4].mac = None;
+        assert_eq!(
+            verify_sealed(&bare, std::slice::from_ref(&seal))
+                .unwrap_err()
+                .seq,
+            5
+        );
+        let other = AuditSeal::derive(&[4; 32]);
+        let err = verify_sealed(&sealed, &[other]).unwrap_err();
+        assert!(err.reason.contains("not among the keys"), "{err}");
+        // earlier keys still verify the entries they sealed
+        let newer: Vec<AuditEntry> = {
+            let mut v = sealed.clone();
+            let next = AuditEntry::next(
+                v.last(),
+                v[29].at,
+                "a",
+                "b",
+                "c/1",
+                serde_json::Value::Null,
+                serde_json::Value::Null,
+            )
+            .sealed(&AuditSeal::derive(&[5; 32]));
+            v.push(next);
+            v
+        };
+        assert!(verify_sealed(&newer, &[seal.clone(), AuditSeal::derive(&[5; 32])]).is_ok());
     }
 
     proptest! {
