@@ -20,6 +20,7 @@ pub mod cache;
 pub mod custody;
 pub mod demo;
 pub mod events;
+mod headers;
 pub mod notifications;
 pub mod openapi;
 pub mod oversight;
@@ -339,6 +340,7 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         .merge(epcis_routes())
+        .layer(axum::middleware::from_fn(headers::secure))
         .with_state(state)
 }
 

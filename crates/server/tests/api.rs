@@ -271,3 +271,66 @@ async fn real_server_on_loopback_shuts_down_gracefully() {
         .expect("join")
         .expect("serve");
 }
+
+/// Every answer carries the security headers; an answer to an authenticated request is
+/// never stored by a browser or proxy; the documentation page keeps its viewer's policy.
+#[tokio::test]
+async fn security_headers_on_every_answer() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = state(&format!("sqlite://{}", dir.path().join("fg.db").display())).await;
+    let tokens = server::demo::seed(&s.store, Utc::now())
+        .await
+        .expect("seed");
+    let headers = |uri: &'static str, token: Option<String>| {
+        let s = s.clone();
+        async move {
+            let mut req = Request::get(uri);
+            if let Some(t) = token {
+                req = req.header("authorization", format!("Bearer {t}"));
+            }
+            router(s)
+                .oneshot(req.body(Body::empty()).expect("request"))
+                .await
+                .expect("response")
+                .headers()
+                .clone()
+        }
+    };
+    let get = |h: &axum::http::HeaderMap, name: &str| {
+        h.get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    for (uri, token) in [
+        ("/healthz", None),
+        ("/no/such/endpoint", None),
+        ("/api/v1/me", Some(tokens["administrator"].clone())),
+        ("/api/v1/me", Some("fg_unknown".to_string())),
+        (
+            "/epcis/events",
+            Some(tokens["public_security_officer"].clone()),
+        ),
+    ] {
+        let h = headers(uri, token.clone()).await;
+        assert_eq!(get(&h, "x-content-type-options"), "nosniff", "{uri}");
+        assert_eq!(get(&h, "x-frame-options"), "DENY", "{uri}");
+        assert_eq!(get(&h, "referrer-policy"), "no-referrer", "{uri}");
+        let csp = get(&h, "content-security-policy");
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+            "{uri}: {csp}"
+        );
+        if token.is_some() {
+            assert!(get(&h, "cache-control").contains("no-store"), "{uri}");
+        } else {
+            assert_eq!(get(&h, "cache-control"), "", "{uri}");
+        }
+    }
+    let h = headers("/docs", None).await;
+    let csp = get(&h, "content-security-policy");
+    assert!(
+        csp.contains("frame-ancestors 'none'") && !csp.contains("default-src"),
+        "{csp}"
+    );
+}
