@@ -42,13 +42,13 @@ impl AuditReport {
 impl Store {
     /// The key this store seals audit entries with.
     pub fn seal(&self) -> &AuditSeal {
-        &self.seal
+        &self.writer.seal
     }
 
     /// This store, also accepting seals made with earlier keys (after a key rotation)
     /// when verifying.
     pub fn with_earlier_seals(mut self, earlier: Vec<AuditSeal>) -> Store {
-        let mut all = vec![(*self.seal).clone()];
+        let mut all = vec![self.seal().clone()];
         all.extend(earlier);
         self.seals = std::sync::Arc::new(all);
         self
@@ -122,8 +122,8 @@ impl Store {
         }
         for e in &bare {
             sqlx::query("UPDATE audit_log SET mac = $1, key_id = $2 WHERE seq = $3")
-                .bind(self.seal.mac(&e.hash))
-                .bind(self.seal.id().to_string())
+                .bind(self.seal().mac(&e.hash))
+                .bind(self.seal().id().to_string())
                 .bind(e.seq as i64)
                 .execute(&mut *tx.tx)
                 .await
@@ -137,7 +137,7 @@ impl Store {
             "audit.seal",
             "audit",
             serde_json::Value::Null,
-            serde_json::json!({"sealed": n, "up_to_entry": last, "key_id": self.seal.id()}),
+            serde_json::json!({"sealed": n, "up_to_entry": last, "key_id": self.seal().id()}),
         )
         .await?;
         tx.commit().await?;

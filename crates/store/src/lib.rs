@@ -166,8 +166,8 @@ pub(crate) fn corrupt(what: &'static str) -> impl FnOnce(serde_json::Error) -> S
 pub struct Store {
     pub(crate) pool: AnyPool,
     postgres: bool,
-    seal: Arc<AuditSeal>,
-    /// Every seal verification accepts: the current one first, then earlier keys'.
+    /// Every seal verification accepts: the writer's (current) one first, then earlier
+    /// keys'.
     seals: Arc<Vec<AuditSeal>>,
     writer: Writer,
     filings: tokio::sync::mpsc::Sender<filing::Job>,
@@ -314,7 +314,6 @@ impl Store {
             pool,
             postgres,
             seals: Arc::new(vec![(*seal).clone()]),
-            seal,
             writer,
             filings,
         })
@@ -406,8 +405,9 @@ impl WriteTx {
         .transpose()
     }
 
-    /// Store entries already chained (one multi-row insert), each sealed with this
-    /// store's audit key (whatever seal the entry carried).
+    /// Store entries already chained and sealed (one multi-row insert). Entries come
+    /// only from [`WriteTx::audit`] and the filing writer, which seal them with
+    /// `self.seal`; an unsealed one would be stored without a seal, and fail verification.
     pub(crate) async fn insert_audit(&mut self, entries: &[AuditEntry]) -> Result<(), StoreError> {
         let sql = multi_row(
             "audit_log",
@@ -429,8 +429,8 @@ impl WriteTx {
                 .bind(e.after.to_string())
                 .bind(e.prev_hash.clone())
                 .bind(e.hash.clone())
-                .bind(self.seal.mac(&e.hash))
-                .bind(self.seal.id().to_string());
+                .bind(e.mac.clone())
+                .bind(e.key_id.clone());
         }
         q.execute(&mut *self.tx)
             .await

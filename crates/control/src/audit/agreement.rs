@@ -195,9 +195,8 @@ impl Expected {
             ("notification", &self.notifications, &seen.notifications),
         ] {
             both_ways(kind, want, have, &mut put, |f, (state, body)| {
-                let audited = f.body.as_ref();
-                if audited != Some(body) {
-                    return Some("its stored content differs from the audited content".into());
+                if let Some(differs) = same_body(f, body) {
+                    return Some(differs);
                 }
                 // A notification keeps its state at the top, an application's dossier
                 // in its workflow.
@@ -253,20 +252,14 @@ impl Expected {
             &self.organisations,
             &seen.organisations,
             &mut put,
-            |f, body| {
-                (f.body.as_ref() != Some(body))
-                    .then(|| "its stored content differs from the audited content".into())
-            },
+            same_body,
         );
         both_ways(
             "licence",
             &self.licences,
             &seen.licences,
             &mut put,
-            |f, body| {
-                (f.body.as_ref() != Some(body))
-                    .then(|| "its stored content differs from the audited content".into())
-            },
+            same_body,
         );
         both_ways("user", &self.users, &seen.users, &mut put, |f, u| {
             for (name, stored) in [
@@ -341,6 +334,12 @@ fn both_ways<T>(
             0,
         );
     }
+}
+
+/// A record kept whole: its stored body must be the last one audited.
+fn same_body(f: &Folded, body: &Value) -> Option<String> {
+    (f.body.as_ref() != Some(body))
+        .then(|| "its stored content differs from the audited content".into())
 }
 
 fn show_kg(v: Option<f64>) -> String {
