@@ -154,6 +154,10 @@ enum Command {
         /// Seconds between checkpoints (one is written only when the head moved).
         #[arg(long, default_value_t = 60, env = "FENTGUARD_CHECKPOINT_EVERY")]
         checkpoint_every: u64,
+        /// Log lines (standard error; each request one line at target
+        /// `fentguard::access`): `text` for people, `json` for a log collector.
+        #[arg(long, value_enum, default_value = "text", env = "FENTGUARD_LOG_FORMAT")]
+        log_format: serve_cmd::LogFormat,
     },
     /// The audit trail.
     #[command(subcommand)]
@@ -352,6 +356,7 @@ fn main() -> ExitCode {
             listen,
             checkpoints,
             checkpoint_every,
+            log_format,
         } => serve_cmd::serve(
             changes.as_deref(),
             &at.db,
@@ -365,6 +370,7 @@ fn main() -> ExitCode {
                 },
                 every_s: checkpoint_every,
             },
+            log_format,
         ),
         Command::Demo(DemoCommand::Seed { at }) => serve_cmd::demo_seed(&at.db, &at.key),
         Command::Admin(AdminCommand::Init {

@@ -43,19 +43,32 @@ pub struct Publish {
     pub every_s: u64,
 }
 
+/// How `serve` writes its log.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per record.
+    Text,
+    /// One JSON object per line, its fields as keys.
+    Json,
+}
+
 pub fn serve(
     changes: Option<&Path>,
     db: &str,
     listen: &str,
     key: &Path,
     publish: Publish,
+    log: LogFormat,
 ) -> Result<ExitCode> {
-    tracing_subscriber::fmt()
+    let logger = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match log {
+        LogFormat::Text => logger.init(),
+        LogFormat::Json => logger.json().flatten_event(true).init(),
+    }
     let classifier = crate::catalogue_cmd::classifier(changes)?;
     runtime()?.block_on(async {
         let (store, keys) = open(db, key, Purpose::Write).await?;

@@ -314,6 +314,8 @@ fn serve_starts_on_sqlite_answers_and_stops_on_sigterm() {
             &format!("127.0.0.1:{port}"),
             "--key",
             key.to_str().expect("p"),
+            "--log-format",
+            "json",
         ])
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -345,14 +347,58 @@ fn serve_starts_on_sqlite_answers_and_stops_on_sigterm() {
             );
         }
     }
+    // Secrets travel in a body (a password) and in a query (a permit's verification
+    // code); the access log has a line for each request and neither secret.
+    let login = r#"{"username":"li.wei","password":"Pa55-never-logged"}"#;
+    for request in [
+        format!(
+            "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{login}",
+            login.len()
+        ),
+        "GET /api/v1/permits/CN-X-1?code=Code-never-logged HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer fg_Token-never-logged\r\nConnection: close\r\n\r\n".to_string(),
+    ] {
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        c.write_all(request.as_bytes()).expect("write");
+        let mut answer = String::new();
+        c.read_to_string(&mut answer).expect("read");
+        assert!(answer.to_ascii_lowercase().contains("x-request-id: req"), "{answer}");
+    }
     let pid = child.id().to_string();
     assert!(Command::new("kill")
         .args(["-TERM", &pid])
         .status()
         .expect("kill")
         .success());
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut log)
+        .expect("read log");
     let status = child.wait().expect("wait");
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+    let access: Vec<serde_json::Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["target"] == "fentguard::access")
+        .collect();
+    let line = |path: &str| {
+        access
+            .iter()
+            .find(|v| v["path"] == path)
+            .unwrap_or_else(|| panic!("no access line for {path}: {log}"))
+    };
+    assert_eq!(line("/healthz")["status"], 200, "{log}");
+    assert_eq!(line("/api/v1/auth/login")["status"], 401, "{log}");
+    assert_eq!(line("/api/v1/permits/CN-X-1")["method"], "GET", "{log}");
+    for secret in [
+        "Pa55-never-logged",
+        "Code-never-logged",
+        "Token-never-logged",
+    ] {
+        assert!(!log.contains(secret), "{secret} in the log: {log}");
+    }
     let (code, out, err) = fentguard(
         &[
             "audit",
@@ -365,7 +411,8 @@ fn serve_starts_on_sqlite_answers_and_stops_on_sigterm() {
         None,
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("audit chain valid: 0 entries"), "{out}");
+    // the failed login is on the audit trail
+    assert!(out.contains("audit chain valid: 1 entries"), "{out}");
 }
 
 #[test]

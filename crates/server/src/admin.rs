@@ -2,10 +2,11 @@
 //! shares the same record-creating functions.
 
 use crate::auth::{new_id, Caller};
+use crate::paging::{Paged, Paging};
 use crate::{AppState, Problem};
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, Uri};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use control::{identity::role_fits, may, EnterpriseLicence, Operation, Organisation, Role};
@@ -131,13 +132,16 @@ pub async fn create_organisation(
 }
 
 /// Organisations (administrators).
-#[utoipa::path(get, path = "/api/v1/organisations", responses((status = 200, description = "OK", body = Vec<control::Organisation>)), security(("bearer" = [])), tag = "identities")]
+#[utoipa::path(get, path = "/api/v1/organisations", params(Paging), responses((status = 200, description = "OK", body = Vec<control::Organisation>, headers(("Link" = String, description = "the next page, when there is more")))), security(("bearer" = [])), tag = "identities")]
 pub async fn list_organisations(
     State(s): State<AppState>,
     Caller(p, _): Caller,
-) -> Result<Json<Vec<Organisation>>, Problem> {
+    uri: Uri,
+    page: Result<Query<Paging>, QueryRejection>,
+) -> Result<Paged<Organisation>, Problem> {
     may(&p, &Operation::ManageIdentities)?;
-    Ok(Json(s.store.organisations().await?))
+    let page = Paging::read(page)?;
+    Ok(Paged(s.store.organisations_page(&page).await?, uri))
 }
 
 /// A user to create.
@@ -244,15 +248,18 @@ pub async fn put_licence(
 }
 
 /// An enterprise's licences (administrators, and the enterprise itself).
-#[utoipa::path(get, path = "/api/v1/organisations/{id}/licences", params(("id" = String, Path)),
-    responses((status = 200, description = "OK", body = Vec<control::EnterpriseLicence>), (status = 403, description = "the caller may not do this", body = Problem)), security(("bearer" = [])), tag = "identities")]
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/licences", params(("id" = String, Path), Paging),
+    responses((status = 200, description = "OK", body = Vec<control::EnterpriseLicence>, headers(("Link" = String, description = "the next page, when there is more"))), (status = 403, description = "the caller may not do this", body = Problem)), security(("bearer" = [])), tag = "identities")]
 pub async fn licences_of(
     State(s): State<AppState>,
     Caller(p, _): Caller,
     Path(id): Path<String>,
-) -> Result<Json<Vec<EnterpriseLicence>>, Problem> {
+    uri: Uri,
+    page: Result<Query<Paging>, QueryRejection>,
+) -> Result<Paged<EnterpriseLicence>, Problem> {
     if p.org != id {
         may(&p, &Operation::ManageIdentities)?;
     }
-    Ok(Json(s.store.licences_of(&id).await?))
+    let page = Paging::read(page)?;
+    Ok(Paged(s.store.licences_page(&id, &page).await?, uri))
 }

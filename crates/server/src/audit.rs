@@ -120,6 +120,21 @@ pub async fn verify_against(
 ) -> Result<Json<AuditCheck>, Problem> {
     may(&p, &Operation::VerifyAudit)?;
     let Json(input) = body?;
+    // Entries are numbered in the database's signed 64 bits: a larger number names none.
+    if let Some((i, c)) = input
+        .checkpoints
+        .iter()
+        .enumerate()
+        .find(|(_, c)| i64::try_from(c.checkpoint.seq).is_err())
+    {
+        return Err(Problem::unprocessable(
+            "invalid-body",
+            format!(
+                "checkpoints[{i}].checkpoint.seq: {} is larger than any entry number",
+                c.checkpoint.seq
+            ),
+        ));
+    }
     Ok(Json(report(&s, &input.checkpoints).await?))
 }
 

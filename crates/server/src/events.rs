@@ -7,10 +7,12 @@
 //! deleting it.
 
 use crate::auth::{new_id, Caller};
+use crate::paging::{Paged, Paging};
 use crate::{AppState, Problem};
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -84,11 +86,55 @@ enum Fate<'a> {
     Refuse(&'a Event, StatusCode, String),
 }
 
+/// The capture body as the OpenAPI describes it: the shape of an EPCIS 2.0 document.
+/// The reader (`epcis::Document`) checks the rules no schema states (each event's own
+/// fields, CBV values, identifiers) and answers 400 `ValidationException` naming them.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // only its schema is used
+pub struct CaptureDocument {
+    /// JSON-LD context, e.g. `"https://ref.gs1.org/standards/epcis/epcis-context.jsonld"`.
+    #[serde(rename = "@context")]
+    context: Value,
+    /// `EPCISDocument` (or `EPCISQueryDocument`).
+    #[serde(rename = "type")]
+    kind: CaptureDocumentType,
+    /// `"2.0"`.
+    schema_version: String,
+    /// When the document was made.
+    #[schema(format = DateTime)]
+    creation_date: String,
+    /// The events.
+    epcis_body: CaptureBody,
+}
+
+/// Document types capture reads.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub enum CaptureDocumentType {
+    /// A capture document.
+    #[serde(rename = "EPCISDocument")]
+    Document,
+    /// A query answer captured again.
+    #[serde(rename = "EPCISQueryDocument")]
+    QueryDocument,
+}
+
+/// The `epcisBody` of a capture document.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // only its schema is used
+pub struct CaptureBody {
+    /// The events (ObjectEvent, AggregationEvent, TransactionEvent, TransformationEvent,
+    /// AssociationEvent), at most `GS1-EPCIS-Capture-Limit` of them.
+    #[schema(value_type = Vec<Object>)]
+    event_list: Vec<Value>,
+}
+
 /// Capture an EPCISDocument (JSON or JSON-LD). All-or-nothing unless
 /// `GS1-Capture-Error-Behaviour: proceed`. 202 with `Location: /epcis/capture/{id}`.
-#[utoipa::path(post, path = "/epcis/capture", request_body(content = Object, description = "An EPCISDocument or EPCISQueryDocument", content_type = "application/ld+json"),
+#[utoipa::path(post, path = "/epcis/capture", request_body(content((CaptureDocument = "application/ld+json"), (CaptureDocument = "application/json")), description = "An EPCISDocument or EPCISQueryDocument"),
     params(("GS1-Capture-Error-Behaviour" = Option<String>, Header, description = "rollback (default) or proceed")),
-    responses((status = 202, description = "Captured; the job is at Location", body = Object), (status = 400, description = "Invalid document (names the event and field)", body = Problem), (status = 409, description = "An event is already captured", body = Problem), (status = 413, description = "Too many events or bytes", body = Problem)),
+    responses((status = 202, description = "Captured; the job is at Location", body = Object), (status = 400, description = "Invalid document: `epcisException:ValidationException` naming the event and field (EPCIS 2.0 REST binding)", body = Problem), (status = 409, description = "An event is already captured", body = Problem), (status = 413, description = "Too many events or bytes", body = Problem)),
     security(("bearer" = [])), tag = "epcis")]
 pub async fn capture(
     State(s): State<AppState>,
@@ -442,15 +488,18 @@ pub async fn capture_job(
 }
 
 /// Capture jobs, newest first (an enterprise sees its own).
-#[utoipa::path(get, path = "/epcis/capture", responses((status = 200, description = "Jobs", body = Vec<Object>)), security(("bearer" = [])), tag = "epcis")]
+#[utoipa::path(get, path = "/epcis/capture", params(Paging), responses((status = 200, description = "Jobs", body = Vec<Object>, headers(("Link" = String, description = "the next page, when there is more")))), security(("bearer" = [])), tag = "epcis")]
 pub async fn capture_jobs(
     State(s): State<AppState>,
     Caller(p, _): Caller,
+    uri: Uri,
+    page: Result<Query<Paging>, QueryRejection>,
 ) -> Result<Response, Problem> {
     may(&p, &Operation::QueryEvents)?;
+    let page = Paging::read(page)?;
     let owner = (p.role == UserRole::ComplianceOfficer).then_some(p.org.as_str());
     Ok(with_epcis_headers(
-        Json(s.store.capture_jobs(owner).await?).into_response(),
+        Paged(s.store.capture_jobs_page(owner, &page).await?, uri).into_response(),
     ))
 }
 
@@ -588,12 +637,12 @@ fn query_fingerprint(pairs: &[(String, String)], org_scope: &str) -> String {
 
 /// Query events with the EPCIS filters; `Link: <…>; rel="next"` while more remain.
 #[utoipa::path(get, path = "/epcis/events", params(
-        ("eventType" = Option<String>, Query, description = "Event types, |-separated"),
-        ("GE_eventTime" = Option<String>, Query, description = "eventTime at or after"),
-        ("LT_eventTime" = Option<String>, Query, description = "eventTime before"),
-        ("GE_recordTime" = Option<String>, Query, description = "recordTime at or after"),
-        ("LT_recordTime" = Option<String>, Query, description = "recordTime before"),
-        ("EQ_action" = Option<String>, Query, description = "ADD|OBSERVE|DELETE"),
+        ("eventType" = Option<String>, Query, pattern = r"^((ObjectEvent|AggregationEvent|TransactionEvent|TransformationEvent|AssociationEvent)(\|(ObjectEvent|AggregationEvent|TransactionEvent|TransformationEvent|AssociationEvent))*)?$", description = "Event types, |-separated"),
+        ("GE_eventTime" = Option<String>, Query, format = DateTime, description = "eventTime at or after"),
+        ("LT_eventTime" = Option<String>, Query, format = DateTime, description = "eventTime before"),
+        ("GE_recordTime" = Option<String>, Query, format = DateTime, description = "recordTime at or after"),
+        ("LT_recordTime" = Option<String>, Query, format = DateTime, description = "recordTime before"),
+        ("EQ_action" = Option<String>, Query, pattern = r"^((ADD|OBSERVE|DELETE)(\|(ADD|OBSERVE|DELETE))*)?$", description = "ADD|OBSERVE|DELETE"),
         ("EQ_bizStep" = Option<String>, Query, description = "Business steps (bare CBV words or URIs)"),
         ("EQ_disposition" = Option<String>, Query, description = "Dispositions"),
         ("EQ_readPoint" = Option<String>, Query, description = "Read points"),
@@ -604,7 +653,7 @@ fn query_fingerprint(pairs: &[(String, String)], org_scope: &str) -> String {
         ("MATCH_anyEPCClass" = Option<String>, Query, description = "EPC classes in any role"),
         ("EQ_eventID" = Option<String>, Query, description = "eventIDs"),
         ("EXISTS_errorDeclaration" = Option<String>, Query, description = "Only events declared erroneous"),
-        ("perPage" = Option<usize>, Query, description = "Page size (1-1000, default 30)"),
+        ("perPage" = Option<usize>, Query, minimum = 1, maximum = 1000, description = "Page size (1-1000, default 30)"),
         ("nextPageToken" = Option<String>, Query, description = "Opaque token from the previous page's Link header")),
     responses((status = 200, description = "An EPCISQueryDocument", body = Object), (status = 400, description = "Bad parameter", body = Problem)),
     security(("bearer" = [])), tag = "epcis")]

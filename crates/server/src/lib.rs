@@ -12,6 +12,7 @@
 // boxing it would buy nothing measurable and cost readability everywhere.
 #![allow(clippy::result_large_err)]
 
+mod access;
 pub mod admin;
 pub mod applications;
 pub mod audit;
@@ -24,6 +25,7 @@ mod headers;
 pub mod notifications;
 pub mod openapi;
 pub mod oversight;
+pub mod paging;
 pub mod permits;
 mod problem;
 pub mod substances;
@@ -341,6 +343,7 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         .merge(epcis_routes())
         .layer(axum::middleware::from_fn(headers::secure))
+        .layer(axum::middleware::from_fn(access::log))
         .with_state(state)
 }
 

@@ -5,10 +5,11 @@
 
 use crate::applications::{fetch, record};
 use crate::auth::Caller;
+use crate::paging::{Paged, Paging};
 use crate::{api_name, AppState, Problem};
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
-use axum::http::header;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, Uri};
 use axum::response::IntoResponse;
 use axum::Json;
 use chrono::Duration;
@@ -60,11 +61,13 @@ async fn load(
 
 /// Notifications the caller may see (a foreign authority: those sent to its country).
 #[utoipa::path(get, path = "/api/v1/notifications", operation_id = "list_notifications",
-    responses((status = 200, description = "OK", body = Vec<control::PreExportNotification>)), security(("bearer" = [])), tag = "pre-export notifications")]
+    params(Paging), responses((status = 200, description = "OK", body = Vec<control::PreExportNotification>, headers(("Link" = String, description = "the next page, when there is more")))), security(("bearer" = [])), tag = "pre-export notifications")]
 pub async fn list(
     State(s): State<AppState>,
     Caller(p, _): Caller,
-) -> Result<Json<Vec<PreExportNotification>>, Problem> {
+    uri: Uri,
+    page: Result<Query<Paging>, QueryRejection>,
+) -> Result<Paged<PreExportNotification>, Problem> {
     let foreign = p.role == control::Role::ForeignAuthorityOfficer;
     may(
         &p,
@@ -72,15 +75,15 @@ pub async fn list(
             country: &p.country,
         },
     )?;
-    let all = s
+    let page = Paging::read(page)?;
+    let mut all = s
         .store
-        .notifications(foreign.then_some(p.country.as_str()))
+        .notifications_page(foreign.then_some(p.country.as_str()), &page)
         .await?;
-    Ok(Json(
-        all.into_iter()
-            .filter(|n| !foreign || n.state != NotificationState::PendingDispatch)
-            .collect(),
-    ))
+    // The page may come out short; its cursor still continues after the last row read.
+    all.items
+        .retain(|n| !foreign || n.state != NotificationState::PendingDispatch);
+    Ok(Paged(all, uri))
 }
 
 /// One notification.

@@ -23,6 +23,101 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Every answer the framework and the shared extractors can give, on every operation
+/// they apply to, so the description lists each status an operation can answer: errors
+/// are `application/problem+json` (RFC 9457) whatever a handler's annotation says.
+struct ProblemAnswers;
+
+impl Modify for ProblemAnswers {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = || {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build()
+        };
+        for (path, item) in api.paths.paths.iter_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.options,
+                &mut item.head,
+                &mut item.patch,
+            ];
+            for op in ops.into_iter().flatten() {
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let mut add = |code: &str, why: &str| {
+                    op.responses
+                        .responses
+                        .entry(code.to_string())
+                        .or_insert_with(|| {
+                            RefOr::T(
+                                ResponseBuilder::new()
+                                    .description(why)
+                                    .content("application/problem+json", problem())
+                                    .build(),
+                            )
+                        });
+                };
+                let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let has_body = op.request_body.is_some();
+                let paged = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| matches!(p, RefOr::T(p) if p.name == "cursor"));
+                if paged {
+                    add("422", "the cursor is not one this list gave");
+                }
+                if has_params || has_body {
+                    add("400", "a parameter or the body could not be read");
+                }
+                if secured {
+                    add("401", "no valid token");
+                    add("403", "the caller may not do this");
+                }
+                if path.contains('{') {
+                    add("404", "no such record");
+                }
+                if has_body {
+                    add("413", "the body is too large");
+                    add(
+                        "415",
+                        "the body is not of a content type this operation reads",
+                    );
+                    add("422", "the body does not hold what this operation needs");
+                }
+                add("503", "the database could not be reached");
+                // Whatever a handler's annotation says, a failure answers problem+json.
+                for (code, res) in op.responses.responses.iter_mut() {
+                    let failure = code.parse::<u16>().is_ok_and(|c| c >= 400);
+                    if let (true, RefOr::T(r)) = (failure, res) {
+                        let schema = r.content.values().find_map(|c| match c {
+                            RefOr::T(c) => c.schema.clone(),
+                            RefOr::Ref(_) => None,
+                        });
+                        r.content.clear();
+                        r.content.insert(
+                            "application/problem+json".into(),
+                            RefOr::T(
+                                ContentBuilder::new()
+                                    .schema(
+                                        schema.or_else(|| {
+                                            Some(Ref::from_schema_name("Problem").into())
+                                        }),
+                                    )
+                                    .build(),
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
@@ -41,8 +136,8 @@ impl Modify for BearerAuth {
         oversight::run_reconciliation, oversight::put_party, oversight::parties, oversight::put_plan,
         events::capture_options, events::capture, events::capture_jobs, events::capture_job, events::query_events, events::get_event,
     ),
-    components(schemas(Problem)),
-    modifiers(&BearerAuth)
+    components(schemas(Problem, crate::events::CaptureDocument, crate::events::CaptureDocumentType, crate::events::CaptureBody)),
+    modifiers(&BearerAuth, &ProblemAnswers)
 )]
 pub struct ApiDoc;
 

@@ -4,10 +4,11 @@
 //! rules read: GS1 parties and locations, annual production plans.
 
 use crate::auth::{new_id, Caller};
+use crate::paging::{Paged, Paging};
 use crate::{AppState, Problem};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::Json;
 use chrono::{DateTime, Duration, Utc};
@@ -45,14 +46,17 @@ pub struct InventoryQuery {
 }
 
 /// Book balances per holder, site and lot, kept from the captured events.
-#[utoipa::path(get, path = "/api/v1/inventory", params(InventoryQuery),
-    responses((status = 200, description = "Balances", body = Vec<Object>)), security(("bearer" = [])), tag = "tracking")]
+#[utoipa::path(get, path = "/api/v1/inventory", params(InventoryQuery, Paging),
+    responses((status = 200, description = "Balances", body = Vec<Object>, headers(("Link" = String, description = "the next page, when there is more")))), security(("bearer" = [])), tag = "tracking")]
 pub async fn inventory(
     State(s): State<AppState>,
     Caller(p, _): Caller,
+    uri: Uri,
     q: Result<Query<InventoryQuery>, QueryRejection>,
-) -> Result<Json<Vec<InventoryRow>>, Problem> {
+    page: Result<Query<Paging>, QueryRejection>,
+) -> Result<Paged<InventoryRow>, Problem> {
     let q = query(q)?;
+    let page = Paging::read(page)?;
     let holder = scope(&p, q.holder.as_deref());
     may(
         &p,
@@ -60,10 +64,11 @@ pub async fn inventory(
             enterprise: holder.as_deref().unwrap_or("*"),
         },
     )?;
-    Ok(Json(
+    Ok(Paged(
         s.store
-            .inventory(holder.as_deref(), q.substance.as_deref())
+            .inventory_page(holder.as_deref(), q.substance.as_deref(), &page)
             .await?,
+        uri,
     ))
 }
 
@@ -265,8 +270,6 @@ pub struct AlertQuery {
     pub kind: Option<String>,
     /// Only at or after this instant (RFC 3339).
     pub since: Option<DateTime<Utc>>,
-    /// At most this many (newest first).
-    pub limit: Option<i64>,
     /// Only open claims: alerts one party's events raised about another enterprise that no
     /// authority has confirmed yet (authorities; they count against nobody until then).
     pub open_claims: Option<bool>,
@@ -275,24 +278,27 @@ pub struct AlertQuery {
 /// Alerts, newest first. An authority asking about an enterprise also sees the open
 /// claims other parties made about it; an enterprise sees its own alerts and the claims
 /// about it that an authority confirmed.
-#[utoipa::path(get, path = "/api/v1/alerts", params(AlertQuery), responses((status = 200, description = "OK", body = Vec<Object>)), security(("bearer" = [])), tag = "operations")]
+#[utoipa::path(get, path = "/api/v1/alerts", params(AlertQuery, Paging), responses((status = 200, description = "OK", body = Vec<Object>, headers(("Link" = String, description = "the next page, when there is more")))), security(("bearer" = [])), tag = "operations")]
 pub async fn alerts(
     State(s): State<AppState>,
     Caller(p, _): Caller,
+    uri: Uri,
     q: Result<Query<AlertQuery>, QueryRejection>,
-) -> Result<Json<Vec<Alert>>, Problem> {
+    page: Result<Query<Paging>, QueryRejection>,
+) -> Result<Paged<Alert>, Problem> {
     may(&p, &Operation::ReadAlerts)?;
     let q = query(q)?;
+    let page = Paging::read(page)?;
     let authority = p.role != Role::ComplianceOfficer;
     let f = AlertFilter {
         org: scope(&p, q.enterprise.as_deref()),
         kind: q.kind,
         since: q.since,
-        limit: q.limit.filter(|l| *l > 0),
+        limit: None,
         with_open_claims: authority,
         only_open_claims: q.open_claims.unwrap_or(false),
     };
-    Ok(Json(s.store.alerts_where(&f).await?))
+    Ok(Paged(s.store.alerts_page(&f, &page).await?, uri))
 }
 
 /// An authority's confirmation of a claim.
@@ -653,14 +659,17 @@ pub async fn put_party(
 }
 
 /// Registered parties and locations.
-#[utoipa::path(get, path = "/api/v1/parties", responses((status = 200, description = "Parties", body = Vec<Object>)), security(("bearer" = [])), tag = "tracking")]
+#[utoipa::path(get, path = "/api/v1/parties", params(Paging), responses((status = 200, description = "Parties", body = Vec<Object>, headers(("Link" = String, description = "the next page, when there is more")))), security(("bearer" = [])), tag = "tracking")]
 pub async fn parties(
     State(s): State<AppState>,
     Caller(p, _): Caller,
-) -> Result<Json<Vec<PartyRecord>>, Problem> {
+    uri: Uri,
+    page: Result<Query<Paging>, QueryRejection>,
+) -> Result<Paged<PartyRecord>, Problem> {
     // Whoever reads traceability events needs to know whose GLNs they name.
     may(&p, &Operation::QueryEvents).or_else(|_| may(&p, &Operation::ManageMasterData))?;
-    Ok(Json(s.store.parties().await?))
+    let page = Paging::read(page)?;
+    Ok(Paged(s.store.parties_page(&page).await?, uri))
 }
 
 /// An annual production plan.

@@ -94,8 +94,36 @@ impl Problem {
     }
 }
 
+/// At most this many characters of a detail or of one error, and this many errors: a
+/// problem says what and where, and never echoes a large input back whole. Long enough
+/// for the law's own reasons (a breach names the rule, the parties and what is allowed).
+const MAX_TEXT: usize = 2000;
+const MAX_ERRORS: usize = 50;
+
+/// `text` cut in the middle when it is too long: the start says what, the end often
+/// says where (serde's "at line 1 column 9").
+fn bounded(text: &mut String) {
+    let n = text.chars().count();
+    if n <= MAX_TEXT {
+        return;
+    }
+    let head: String = text.chars().take(MAX_TEXT * 2 / 3).collect();
+    let tail: String = text.chars().skip(n - MAX_TEXT / 4).collect();
+    *text = format!(
+        "{head} … ({} characters left out) … {tail}",
+        n - head.chars().count() - tail.chars().count()
+    );
+}
+
 impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
+    fn into_response(mut self) -> Response {
+        bounded(&mut self.detail);
+        if self.errors.len() > MAX_ERRORS {
+            let more = self.errors.len() - MAX_ERRORS;
+            self.errors.truncate(MAX_ERRORS);
+            self.errors.push(format!("… and {more} more"));
+        }
+        self.errors.iter_mut().for_each(bounded);
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut res = (
@@ -144,6 +172,7 @@ impl From<store::StoreError> for Problem {
             store::StoreError::NotFound(_) => Problem::not_found(e.to_string()),
             store::StoreError::Conflict(_) => Problem::conflict("conflict", e.to_string()),
             store::StoreError::Duplicate(_) => Problem::conflict("duplicate", e.to_string()),
+            store::StoreError::BadCursor(_) => Problem::unprocessable("paging", e.to_string()),
             _ => {
                 tracing::error!(error = %e, "storage failure");
                 Problem::new(StatusCode::SERVICE_UNAVAILABLE, "storage", e.to_string())
@@ -202,5 +231,21 @@ impl From<control::WorkflowError> for Problem {
 impl From<control::Denied> for Problem {
     fn from(e: control::Denied) -> Problem {
         Problem::new(StatusCode::FORBIDDEN, "forbidden", e.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_details_are_cut_in_the_middle() {
+        let mut d = format!("substance: {} at line 1 column 9", "C".repeat(100_000));
+        bounded(&mut d);
+        assert!(d.chars().count() < MAX_TEXT + 60, "{}", d.len());
+        assert!(d.starts_with("substance: CCC") && d.ends_with("at line 1 column 9"));
+        let mut short = "fine".to_string();
+        bounded(&mut short);
+        assert_eq!(short, "fine");
     }
 }

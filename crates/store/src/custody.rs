@@ -4,9 +4,10 @@
 //! The capture path writes all of these in the transaction that stores the events.
 
 use crate::ledger::instant_text;
+use crate::page::{bind_all, Order};
 use crate::{
-    col, db, multi_row, parse_instant, placeholder, Alert, InventoryRow, LotRecord, PartyRecord,
-    ShipmentRecord, Store, StoreError, WriteTx,
+    col, db, multi_row, parse_instant, placeholder, Alert, InventoryRow, LotRecord, Page,
+    PageRequest, PartyRecord, ShipmentRecord, Store, StoreError, WriteTx,
 };
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
@@ -115,6 +116,25 @@ fn shipment(r: &AnyRow) -> Result<ShipmentRecord, StoreError> {
     })
 }
 
+const ALERT_ORDER: Order = Order {
+    list: "alerts",
+    key: &[("at", true), ("id", false)],
+};
+
+/// The alert list's query: binds $1 org, $2 kind, $3 since, $4 with open claims,
+/// $5 only open claims, then the cursor's from $6.
+fn alert_query(after: &str, limit: Option<usize>) -> String {
+    let limit = limit.map(|l| format!(" LIMIT {l}")).unwrap_or_default();
+    format!(
+        "SELECT {ALERT_COLUMNS} FROM alerts WHERE ($1 = '' OR org_id = $1 \
+               OR (concerns_org = $1 AND (confirmed_at IS NOT NULL OR $4 = 1))) \
+             AND ($2 = '' OR kind = $2) AND ($3 = '' OR at >= $3) \
+             AND ($5 = 0 OR (concerns_org IS NOT NULL AND confirmed_at IS NULL)) \
+             AND {after} {}{limit}",
+        ALERT_ORDER.order_by()
+    )
+}
+
 impl Store {
     /// All registered parties and locations.
     pub async fn parties(&self) -> Result<Vec<PartyRecord>, StoreError> {
@@ -125,6 +145,25 @@ impl Store {
             .iter()
             .map(party)
             .collect()
+    }
+
+    /// A page of the registered parties and locations, by GLN.
+    pub async fn parties_page(&self, page: &PageRequest) -> Result<Page<PartyRecord>, StoreError> {
+        const ORDER: Order = Order {
+            list: "parties",
+            key: &[("gln_uri", false)],
+        };
+        let (after, binds) = ORDER.after(page, 1)?;
+        let sql = format!(
+            "SELECT gln_uri, org_id, province FROM gs1_parties WHERE {after} {} LIMIT {}",
+            ORDER.order_by(),
+            page.limit() + 1
+        );
+        let rows = bind_all(sqlx::query(&sql), binds)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db("reading parties"))?;
+        ORDER.page(&rows, page, party)
     }
 
     /// Every registered lot.
@@ -158,6 +197,34 @@ impl Store {
         .iter()
         .map(inventory_row)
         .collect()
+    }
+
+    /// A page of the book balances, optionally of one holder and/or one substance.
+    pub async fn inventory_page(
+        &self,
+        holder: Option<&str>,
+        substance: Option<&str>,
+        page: &PageRequest,
+    ) -> Result<Page<InventoryRow>, StoreError> {
+        const ORDER: Order = Order {
+            list: "inventory",
+            key: &[("holder", false), ("site", false), ("lot", false)],
+        };
+        let (after, binds) = ORDER.after(page, 3)?;
+        let sql = format!(
+            "SELECT holder, site, lot, substance_id, kg, base_kg, last_event_id FROM inventory \
+             WHERE ($1 = '' OR holder = $1) AND ($2 = '' OR substance_id = $2) AND {after} {} LIMIT {}",
+            ORDER.order_by(),
+            page.limit() + 1
+        );
+        let q = sqlx::query(&sql)
+            .bind(holder.unwrap_or(""))
+            .bind(substance.unwrap_or(""));
+        let rows = bind_all(q, binds)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db("reading inventory"))?;
+        ORDER.page(&rows, page, inventory_row)
     }
 
     /// Shipments not received and sent before `before`, whose gap has not been alerted.
@@ -235,18 +302,12 @@ impl Store {
 
     /// Alerts, newest first.
     pub async fn alerts_where(&self, f: &AlertFilter) -> Result<Vec<Alert>, StoreError> {
-        let sql = format!(
-            "SELECT {ALERT_COLUMNS} FROM alerts WHERE ($1 = '' OR org_id = $1 \
-               OR (concerns_org = $1 AND (confirmed_at IS NOT NULL OR $5 = 1))) \
-             AND ($2 = '' OR kind = $2) AND ($3 = '' OR at >= $3) \
-             AND ($6 = 0 OR (concerns_org IS NOT NULL AND confirmed_at IS NULL)) \
-             ORDER BY at DESC, id LIMIT $4"
-        );
+        let limit = f.limit.and_then(|l| usize::try_from(l).ok());
+        let sql = alert_query("1 = 1", limit);
         sqlx::query(&sql)
             .bind(f.org.as_deref().unwrap_or(""))
             .bind(f.kind.as_deref().unwrap_or(""))
             .bind(f.since.map(instant_text).unwrap_or_default())
-            .bind(f.limit.unwrap_or(i64::MAX))
             .bind(i64::from(f.with_open_claims))
             .bind(i64::from(f.only_open_claims))
             .fetch_all(&self.pool)
@@ -255,6 +316,27 @@ impl Store {
             .iter()
             .map(alert_from_row)
             .collect()
+    }
+
+    /// A page of the alerts that pass a filter (its `limit` is the page's), newest first.
+    pub async fn alerts_page(
+        &self,
+        f: &AlertFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Alert>, StoreError> {
+        let (after, binds) = ALERT_ORDER.after(page, 6)?;
+        let sql = alert_query(&after, Some(page.limit() + 1));
+        let q = sqlx::query(&sql)
+            .bind(f.org.as_deref().unwrap_or(""))
+            .bind(f.kind.as_deref().unwrap_or(""))
+            .bind(f.since.map(instant_text).unwrap_or_default())
+            .bind(i64::from(f.with_open_claims))
+            .bind(i64::from(f.only_open_claims));
+        let rows = bind_all(q, binds)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db("reading alerts"))?;
+        ALERT_ORDER.page(&rows, page, alert_from_row)
     }
 }
 

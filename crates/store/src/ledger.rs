@@ -3,9 +3,11 @@
 //! capture jobs. Events are never deleted or rewritten; an error declaration is added
 //! beside the event.
 
+use crate::page::Order;
 use crate::{
     col, corrupt, db, key_of, multi_row, parse_instant, placeholder, Store, StoreError, WriteTx,
 };
+use crate::{Page, PageRequest};
 use chrono::{DateTime, SecondsFormat, Utc};
 use control::audit::agreement::{CaptureDigest, EventDigest};
 use epcis::{Event, Role};
@@ -487,20 +489,26 @@ impl Store {
     }
 
     /// Capture jobs, newest first (of one organisation, or all).
-    pub async fn capture_jobs(&self, owner: Option<&str>) -> Result<Vec<CaptureJob>, StoreError> {
-        let rows = match owner {
-            Some(o) => sqlx::query(
-                "SELECT * FROM epcis_captures WHERE owner_org = $1 ORDER BY created_at DESC LIMIT 1000",
-            )
-            .bind(o)
+    pub async fn capture_jobs_page(
+        &self,
+        owner: Option<&str>,
+        page: &PageRequest,
+    ) -> Result<Page<CaptureJob>, StoreError> {
+        const ORDER: Order = Order {
+            list: "captures",
+            key: &[("created_at", true), ("id", false)],
+        };
+        let (after, binds) = ORDER.after(page, 2)?;
+        let sql = format!(
+            "SELECT * FROM epcis_captures WHERE ($1 = '' OR owner_org = $1) AND {after} {} LIMIT {}",
+            ORDER.order_by(),
+            page.limit() + 1
+        );
+        let rows = crate::page::bind_all(sqlx::query(&sql).bind(owner.unwrap_or("")), binds)
             .fetch_all(&self.pool)
-            .await,
-            None => sqlx::query("SELECT * FROM epcis_captures ORDER BY created_at DESC LIMIT 1000")
-                .fetch_all(&self.pool)
-                .await,
-        }
-        .map_err(db("listing capture jobs"))?;
-        rows.iter().map(job_from_row).collect()
+            .await
+            .map_err(db("listing capture jobs"))?;
+        ORDER.page(&rows, page, job_from_row)
     }
 }
 

@@ -18,6 +18,7 @@ mod custody;
 mod filing;
 mod ledger;
 mod login;
+mod page;
 mod records;
 
 pub use ::custody::{
@@ -27,6 +28,7 @@ pub use audit::AuditReport;
 pub use custody::*;
 pub use filing::NewApplication;
 pub use ledger::*;
+pub use page::{Page, PageRequest, DEFAULT_PAGE, MAX_PAGE};
 pub use records::*;
 
 use chrono::{DateTime, Utc};
@@ -124,6 +126,9 @@ pub enum StoreError {
     /// A unique value (user name, id) is taken.
     #[error("{0} already exists")]
     Duplicate(String),
+    /// A page of a list was asked for with a cursor or size the list does not take.
+    #[error("{0}")]
+    BadCursor(String),
     /// A write failed for a reason reported elsewhere (e.g. a group commit).
     #[error("{0}")]
     Failed(String),

@@ -3,7 +3,11 @@
 //! Reads are on [`Store`]; every write is on [`WriteTx`], so it commits with its audit
 //! entry.
 
-use crate::{col, corrupt, db, parse_instant, Alert, Confirmation, Store, StoreError, WriteTx};
+use crate::page::{bind_all, Order};
+use crate::{
+    col, corrupt, db, parse_instant, Alert, Confirmation, Page, PageRequest, Store, StoreError,
+    WriteTx,
+};
 use chrono::{DateTime, Utc};
 use control::{EnterpriseLicence, Organisation, PreExportNotification, Principal, Role};
 use serde::de::DeserializeOwned;
@@ -253,6 +257,51 @@ impl Store {
             .collect()
     }
 
+    /// A page of the organisations, by name.
+    pub async fn organisations_page(
+        &self,
+        page: &PageRequest,
+    ) -> Result<Page<Organisation>, StoreError> {
+        const ORDER: Order = Order {
+            list: "organisations",
+            key: &[("name", false), ("id", false)],
+        };
+        let (after, binds) = ORDER.after(page, 1)?;
+        let sql = format!(
+            "SELECT id, name, body_json FROM organisations WHERE {after} {} LIMIT {}",
+            ORDER.order_by(),
+            page.limit() + 1
+        );
+        let rows = bind_all(sqlx::query(&sql), binds)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db("reading organisations"))?;
+        ORDER.page(&rows, page, |r| body(r, "organisation"))
+    }
+
+    /// A page of an enterprise's licences and registrations.
+    pub async fn licences_page(
+        &self,
+        holder: &str,
+        page: &PageRequest,
+    ) -> Result<Page<EnterpriseLicence>, StoreError> {
+        const ORDER: Order = Order {
+            list: "licences",
+            key: &[("id", false)],
+        };
+        let (after, binds) = ORDER.after(page, 2)?;
+        let sql = format!(
+            "SELECT id, body_json FROM enterprise_licences WHERE holder = $1 AND {after} {} LIMIT {}",
+            ORDER.order_by(),
+            page.limit() + 1
+        );
+        let rows = bind_all(sqlx::query(&sql).bind(holder), binds)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db("reading licences"))?;
+        ORDER.page(&rows, page, |r| body(r, "enterprise licence"))
+    }
+
     /// An enterprise's licences and registrations.
     pub async fn licences_of(&self, holder: &str) -> Result<Vec<EnterpriseLicence>, StoreError> {
         sqlx::query("SELECT body_json FROM enterprise_licences WHERE holder = $1 ORDER BY id")
@@ -290,22 +339,27 @@ impl Store {
     }
 
     /// Applications, newest first; only `owner`'s when given.
-    pub async fn list_applications(
+    pub async fn applications_page(
         &self,
         owner: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<ApplicationRow>, StoreError> {
-        let q = match owner {
-            Some(o) => sqlx::query("SELECT id, owner_org, state, version, body_json FROM applications WHERE owner_org = $1 ORDER BY created_at DESC, id LIMIT $2").bind(o.to_string()),
-            None => sqlx::query("SELECT id, owner_org, state, version, body_json FROM applications ORDER BY created_at DESC, id LIMIT $1"),
+        page: &PageRequest,
+    ) -> Result<Page<ApplicationRow>, StoreError> {
+        const ORDER: Order = Order {
+            list: "applications",
+            key: &[("created_at", true), ("id", false)],
         };
-        q.bind(limit)
+        let (after, binds) = ORDER.after(page, 2)?;
+        let sql = format!(
+            "SELECT id, owner_org, state, version, body_json, created_at FROM applications \
+             WHERE ($1 = '' OR owner_org = $1) AND {after} {} LIMIT {}",
+            ORDER.order_by(),
+            page.limit() + 1
+        );
+        let rows = bind_all(sqlx::query(&sql).bind(owner.unwrap_or("")), binds)
             .fetch_all(&self.pool)
             .await
-            .map_err(db("listing applications"))?
-            .iter()
-            .map(application_from_row)
-            .collect()
+            .map_err(db("listing applications"))?;
+        ORDER.page(&rows, page, application_from_row)
     }
 
     /// The exporter's record for the risk assessment.
@@ -369,23 +423,28 @@ impl Store {
     }
 
     /// Notifications, only those addressed to `country` when given.
-    pub async fn notifications(
+    pub async fn notifications_page(
         &self,
         country: Option<&str>,
-    ) -> Result<Vec<PreExportNotification>, StoreError> {
-        let q = match country {
-            Some(c) => sqlx::query(
-                "SELECT body_json FROM notifications WHERE importing_country = $1 ORDER BY id",
-            )
-            .bind(c.to_ascii_uppercase()),
-            None => sqlx::query("SELECT body_json FROM notifications ORDER BY id"),
+        page: &PageRequest,
+    ) -> Result<Page<PreExportNotification>, StoreError> {
+        const ORDER: Order = Order {
+            list: "notifications",
+            key: &[("id", false)],
         };
-        q.fetch_all(&self.pool)
+        let (after, binds) = ORDER.after(page, 2)?;
+        let sql = format!(
+            "SELECT id, body_json FROM notifications WHERE ($1 = '' OR importing_country = $1) \
+             AND {after} {} LIMIT {}",
+            ORDER.order_by(),
+            page.limit() + 1
+        );
+        let country = country.map(str::to_ascii_uppercase).unwrap_or_default();
+        let rows = bind_all(sqlx::query(&sql).bind(country), binds)
+            .fetch_all(&self.pool)
             .await
-            .map_err(db("listing notifications"))?
-            .iter()
-            .map(|r| body(r, "notification"))
-            .collect()
+            .map_err(db("listing notifications"))?;
+        ORDER.page(&rows, page, |r| body(r, "notification"))
     }
 
     /// A document's content (base64), by SHA-256.

@@ -63,6 +63,19 @@ impl Api {
         body: Body,
         ctype: &str,
     ) -> (StatusCode, Value) {
+        let (status, _, v) = self.send(method, uri, who, body, ctype).await;
+        (status, v)
+    }
+
+    /// A request with a raw body; the answer with its headers.
+    pub async fn send(
+        &self,
+        method: &str,
+        uri: &str,
+        who: Option<&str>,
+        body: Body,
+        ctype: &str,
+    ) -> (StatusCode, axum::http::HeaderMap, Value) {
         let mut req = Request::builder().method(method).uri(uri);
         if let Some(w) = who {
             let token = self.tokens.get(w).map_or(w, |t| t.as_str());
@@ -85,6 +98,7 @@ impl Api {
                 .to_string();
             assert_eq!(ct, "application/problem+json", "{method} {uri} -> {status}");
         }
+        let headers = res.headers().clone();
         let bytes = axum::body::to_bytes(res.into_body(), 4 << 20)
             .await
             .expect("body");
@@ -95,7 +109,7 @@ impl Api {
             StatusCode::INTERNAL_SERVER_ERROR,
             "{method} {uri}: {v}"
         );
-        (status, v)
+        (status, headers, v)
     }
 
     /// A request with an optional JSON body.
