@@ -24,6 +24,7 @@ pub fn parse(smarts: &str) -> Result<Query, SmartsError> {
     let mut p = P {
         s: smarts.as_bytes(),
         pos: 0,
+        depth: 0,
     };
     let q = p.pattern()?;
     if p.pos != p.s.len() {
@@ -32,9 +33,15 @@ pub fn parse(smarts: &str) -> Result<Query, SmartsError> {
     Ok(q)
 }
 
+/// Deepest nesting of recursive SMARTS (`$(...)`) read: the parser and the matcher
+/// recurse once per level, so the input must not choose the depth.
+pub const MAX_RECURSION: usize = 16;
+
 struct P<'a> {
     s: &'a [u8],
     pos: usize,
+    /// `$(` levels open.
+    depth: usize,
 }
 
 impl P<'_> {
@@ -145,8 +152,18 @@ impl P<'_> {
             Some(b'~') => BondExpr::Any,
             Some(b'@') => BondExpr::Ring,
             Some(b'!') => {
-                self.pos += 1;
-                return Ok(BondExpr::Not(Box::new(self.bond_primitive()?)));
+                // a run of '!' read in a loop, never by recursion (input depth)
+                let mut nots = 0usize;
+                while self.peek() == Some(b'!') {
+                    self.pos += 1;
+                    nots += 1;
+                }
+                let e = self.bond_primitive()?;
+                return Ok(if nots % 2 == 1 {
+                    BondExpr::Not(Box::new(e))
+                } else {
+                    e
+                });
             }
             _ => return self.err("expected a bond"),
         };
@@ -288,8 +305,18 @@ impl P<'_> {
         };
         match c {
             b'!' => {
-                self.pos += 1;
-                Ok(AtomExpr::Not(Box::new(self.atom_primitive()?)))
+                // a run of '!' read in a loop, never by recursion (input depth)
+                let mut nots = 0usize;
+                while self.peek() == Some(b'!') {
+                    self.pos += 1;
+                    nots += 1;
+                }
+                let e = self.atom_primitive()?;
+                Ok(if nots % 2 == 1 {
+                    AtomExpr::Not(Box::new(e))
+                } else {
+                    e
+                })
             }
             b'0'..=b'9' => {
                 let n = self.number().unwrap_or(0);
@@ -305,7 +332,12 @@ impl P<'_> {
                     return self.err("expected '(' after '$'");
                 }
                 self.pos += 1;
+                if self.depth >= MAX_RECURSION {
+                    return self.err("recursive SMARTS nested too deep");
+                }
+                self.depth += 1;
                 let inner = self.pattern()?;
+                self.depth -= 1;
                 if self.peek() != Some(b')') {
                     return self.err("expected ')' closing recursive SMARTS");
                 }
@@ -462,6 +494,7 @@ mod tests {
         parse(pattern)
             .unwrap()
             .matches(&smiles::parse(smi).unwrap())
+            .unwrap()
             .len()
     }
 
@@ -489,6 +522,23 @@ mod tests {
         assert_eq!(count("CCCCCC", "C1CCCCC1"), 1);
     }
 
+    /// Found by `fuzz/fuzz_targets/smarts.rs`: many disconnected wildcards made the
+    /// backtracking search run for minutes on fentanyl. It now stops with an error (never
+    /// a "no match"), and a query that matches still says so at once.
+    #[test]
+    fn a_costly_search_stops_with_an_error() {
+        let fentanyl = smiles::parse("CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1").unwrap();
+        let costly = parse("*c*.*c*.a.*a.*.***S~*c*.c").unwrap();
+        assert_eq!(
+            costly.is_match(&fentanyl),
+            Err(crate::substruct::SearchTooCostly(
+                crate::substruct::MAX_SEARCH_STEPS
+            ))
+        );
+        assert!(costly.matches(&fentanyl).is_err());
+        assert_eq!(parse("*.*.*.*.*").unwrap().is_match(&fentanyl), Ok(true));
+    }
+
     #[test]
     fn errors_name_the_position() {
         let e = parse("C(C").unwrap_err();
@@ -496,5 +546,15 @@ mod tests {
         assert!(parse("[C@H]").is_err());
         assert!(parse("C1CC").is_err());
         assert!(parse("[Qq]").is_err());
+        // found by fuzzing: deep input never overflows the stack
+        let nots = format!("[{}C]", "!".repeat(50_000));
+        assert_eq!(count(&nots, "CCO"), 2);
+        let deep = format!("{}C{}", "[$(".repeat(1000), ")]".repeat(1000));
+        let e = parse(&deep).unwrap_err();
+        assert!(e.message.contains("nested too deep"), "{e:?}");
+        assert_eq!(
+            count(&format!("{}C{}", "[$(".repeat(5), ")]".repeat(5)), "CCO"),
+            2
+        );
     }
 }

@@ -4,6 +4,54 @@
 //! (A node-induced matcher such as petgraph's VF2 would miss most chemical matches.)
 
 use crate::molecule::{AtomIdx, BondOrder, Molecule};
+use std::cell::Cell;
+
+/// Most candidate atoms one search may try (nested recursive-SMARTS searches included).
+/// Backtracking is exponential in the worst case (a query of many disconnected
+/// wildcards); past this the search stops with [`SearchTooCostly`] instead of stalling.
+pub const MAX_SEARCH_STEPS: u64 = 5_000_000;
+
+/// A substructure search stopped before it could answer.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("substructure search stopped after {0} steps: the query is too costly on this molecule")]
+pub struct SearchTooCostly(pub u64);
+
+/// Steps left to a search and its nested searches.
+struct Budget {
+    left: Cell<u64>,
+    exhausted: Cell<bool>,
+}
+
+impl Budget {
+    fn new() -> Budget {
+        Budget {
+            left: Cell::new(MAX_SEARCH_STEPS),
+            exhausted: Cell::new(false),
+        }
+    }
+
+    /// Takes one step; false once none are left.
+    fn take(&self) -> bool {
+        match self.left.get() {
+            0 => {
+                self.exhausted.set(true);
+                false
+            }
+            n => {
+                self.left.set(n - 1);
+                true
+            }
+        }
+    }
+
+    fn result<T>(&self, value: T) -> Result<T, SearchTooCostly> {
+        if self.exhausted.get() {
+            Err(SearchTooCostly(MAX_SEARCH_STEPS))
+        } else {
+            Ok(value)
+        }
+    }
+}
 
 /// A predicate on a target atom.
 #[derive(Clone, Debug, PartialEq)]
@@ -90,8 +138,14 @@ pub struct Query {
 }
 
 impl AtomExpr {
-    /// Evaluate on a target atom.
-    pub fn matches(&self, mol: &Molecule, a: AtomIdx) -> bool {
+    /// Evaluate on a target atom. A recursive SMARTS too costly to decide is an error.
+    pub fn matches(&self, mol: &Molecule, a: AtomIdx) -> Result<bool, SearchTooCostly> {
+        let budget = Budget::new();
+        let m = self.matches_in(mol, a, &budget);
+        budget.result(m)
+    }
+
+    fn matches_in(&self, mol: &Molecule, a: AtomIdx, budget: &Budget) -> bool {
         let at = mol.atom(a);
         match self {
             AtomExpr::Any => true,
@@ -117,10 +171,17 @@ impl AtomExpr {
             AtomExpr::Valence(v) => mol.bond_valence(a) + at.hydrogens == *v,
             AtomExpr::Charge(q) => at.charge == *q,
             AtomExpr::Isotope(i) => at.isotope == *i,
-            AtomExpr::Recursive(q) => q.matches_at(mol, a),
-            AtomExpr::Not(e) => !e.matches(mol, a),
-            AtomExpr::And(v) => v.iter().all(|e| e.matches(mol, a)),
-            AtomExpr::Or(v) => v.iter().any(|e| e.matches(mol, a)),
+            AtomExpr::Recursive(q) => {
+                let mut found = false;
+                q.search(mol, Some(a), budget, &mut |_| {
+                    found = true;
+                    false
+                });
+                found
+            }
+            AtomExpr::Not(e) => !e.matches_in(mol, a, budget),
+            AtomExpr::And(v) => v.iter().all(|e| e.matches_in(mol, a, budget)),
+            AtomExpr::Or(v) => v.iter().any(|e| e.matches_in(mol, a, budget)),
         }
     }
 }
@@ -179,21 +240,28 @@ impl Query {
         Query { atoms, bonds }
     }
 
-    /// Whether there is at least one match.
-    pub fn is_match(&self, mol: &Molecule) -> bool {
+    /// Whether there is at least one match (an error, never `false`, when the search
+    /// could not finish within [`MAX_SEARCH_STEPS`]).
+    pub fn is_match(&self, mol: &Molecule) -> Result<bool, SearchTooCostly> {
+        let budget = Budget::new();
         let mut found = false;
-        self.search(mol, None, &mut |_| {
+        self.search(mol, None, &budget, &mut |_| {
             found = true;
             false
         });
-        found
+        // a match found is a match, however long the rest would have taken
+        if found {
+            return Ok(true);
+        }
+        budget.result(false)
     }
 
     /// All matches (query atom -> target atom), unique by matched atom set.
-    pub fn matches(&self, mol: &Molecule) -> Vec<Vec<AtomIdx>> {
+    pub fn matches(&self, mol: &Molecule) -> Result<Vec<Vec<AtomIdx>>, SearchTooCostly> {
+        let budget = Budget::new();
         let mut out: Vec<Vec<AtomIdx>> = Vec::new();
         let mut seen: Vec<Vec<AtomIdx>> = Vec::new();
-        self.search(mol, None, &mut |m| {
+        self.search(mol, None, &budget, &mut |m| {
             let mut key = m.to_vec();
             key.sort_unstable();
             if !seen.contains(&key) {
@@ -202,24 +270,30 @@ impl Query {
             }
             true
         });
-        out
+        budget.result(out)
     }
 
     /// Whether a match exists with query atom 0 on target atom `a` (recursive SMARTS).
-    pub fn matches_at(&self, mol: &Molecule, a: AtomIdx) -> bool {
+    pub fn matches_at(&self, mol: &Molecule, a: AtomIdx) -> Result<bool, SearchTooCostly> {
+        let budget = Budget::new();
         let mut found = false;
-        self.search(mol, Some(a), &mut |_| {
+        self.search(mol, Some(a), &budget, &mut |_| {
             found = true;
             false
         });
-        found
+        if found {
+            return Ok(true);
+        }
+        budget.result(false)
     }
 
-    /// Enumerate matches; the callback returns false to stop.
+    /// Enumerate matches; the callback returns false to stop. Stops early, with the
+    /// budget marked exhausted, when the budget runs out.
     fn search(
         &self,
         mol: &Molecule,
         anchor: Option<AtomIdx>,
+        budget: &Budget,
         f: &mut dyn FnMut(&[AtomIdx]) -> bool,
     ) {
         let nq = self.atoms.len();
@@ -265,6 +339,7 @@ impl Query {
             map: &mut map,
             used: &mut used,
             anchor,
+            budget,
         };
         state.step(0, f);
     }
@@ -279,6 +354,7 @@ struct Search<'a> {
     map: &'a mut Vec<u32>,
     used: &'a mut Vec<bool>,
     anchor: Option<AtomIdx>,
+    budget: &'a Budget,
 }
 
 impl Search<'_> {
@@ -301,6 +377,9 @@ impl Search<'_> {
             (0..self.mol.atom_count() as u32).collect()
         };
         for t in candidates {
+            if !self.budget.take() {
+                return false;
+            }
             if self.used[t as usize] || !self.feasible(qa, t) {
                 continue;
             }
@@ -320,7 +399,7 @@ impl Search<'_> {
         if self.qadj[qa as usize].len() > self.mol.degree(t) {
             return false;
         }
-        if !self.q.atoms[qa as usize].matches(self.mol, t) {
+        if !self.q.atoms[qa as usize].matches_in(self.mol, t, self.budget) {
             return false;
         }
         for &(qn, bi) in &self.qadj[qa as usize] {

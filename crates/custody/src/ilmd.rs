@@ -9,16 +9,18 @@ use serde_json::Value;
 pub const NAMESPACE: &str = "https://ns.fentguard.org/epcis/";
 
 /// What an event's ILMD says of the lot it makes.
-pub(crate) struct Ilmd {
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ilmd {
     /// The substance as named (name, CAS number or structure).
-    pub(crate) substance: String,
+    pub substance: String,
     /// Mass of one serialised item (kg), if given.
-    pub(crate) unit_kg: Option<f64>,
+    pub unit_kg: Option<f64>,
 }
 
 /// The ILMD of an event: the substance named and the mass of one item, if given.
-/// `prefixes`: those the document's `@context` binds to FentGuard's namespace.
-pub(crate) fn ilmd_of(
+/// `prefixes`: those the document's `@context` binds to FentGuard's namespace. A damaged
+/// ILMD is an error naming the field, never a panic (fuzzed: `fuzz/fuzz_targets/ilmd.rs`).
+pub fn ilmd_of(
     e: &Event,
     rules: &control::TrackingRules,
     prefixes: &[String],

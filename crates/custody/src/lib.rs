@@ -21,7 +21,7 @@ mod meaning;
 mod records;
 mod view;
 
-pub use ilmd::{context_prefixes, NAMESPACE};
+pub use ilmd::{context_prefixes, ilmd_of, Ilmd, NAMESPACE};
 
 pub use records::{
     key_of, Alert, Confirmation, InventoryRow, LotRecord, PartyRecord, ShipmentRecord,
