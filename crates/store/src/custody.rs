@@ -4,7 +4,7 @@
 //! The capture path writes all of these in the transaction that stores the events.
 
 use crate::ledger::instant_text;
-use crate::page::{bind_all, Order};
+use crate::page::{Arg, Order};
 use crate::{
     col, db, multi_row, parse_instant, placeholder, Alert, InventoryRow, LotRecord, Page,
     PageRequest, PartyRecord, ShipmentRecord, Store, StoreError, WriteTx,
@@ -121,19 +121,12 @@ const ALERT_ORDER: Order = Order {
     key: &[("at", true), ("id", false)],
 };
 
-/// The alert list's query: binds $1 org, $2 kind, $3 since, $4 with open claims,
-/// $5 only open claims, then the cursor's from $6.
-fn alert_query(after: &str, limit: Option<usize>) -> String {
-    let limit = limit.map(|l| format!(" LIMIT {l}")).unwrap_or_default();
-    format!(
-        "SELECT {ALERT_COLUMNS} FROM alerts WHERE ($1 = '' OR org_id = $1 \
-               OR (concerns_org = $1 AND (confirmed_at IS NOT NULL OR $4 = 1))) \
-             AND ($2 = '' OR kind = $2) AND ($3 = '' OR at >= $3) \
-             AND ($5 = 0 OR (concerns_org IS NOT NULL AND confirmed_at IS NULL)) \
-             AND {after} {}{limit}",
-        ALERT_ORDER.order_by()
-    )
-}
+/// The alert list's filter: binds $1 org, $2 kind, $3 since, $4 with open claims,
+/// $5 only open claims.
+const ALERT_FILTER: &str = "($1 = '' OR org_id = $1 \
+       OR (concerns_org = $1 AND (confirmed_at IS NOT NULL OR $4 = 1))) \
+     AND ($2 = '' OR kind = $2) AND ($3 = '' OR at >= $3) \
+     AND ($5 = 0 OR (concerns_org IS NOT NULL AND confirmed_at IS NULL))";
 
 impl Store {
     /// All registered parties and locations.
@@ -153,17 +146,18 @@ impl Store {
             list: "parties",
             key: &[("gln_uri", false)],
         };
-        let (after, binds) = ORDER.after(page, 1)?;
-        let sql = format!(
-            "SELECT gln_uri, org_id, province FROM gs1_parties WHERE {after} {} LIMIT {}",
-            ORDER.order_by(),
-            page.limit() + 1
-        );
-        let rows = bind_all(sqlx::query(&sql), binds)
-            .fetch_all(&self.pool)
+        let select = "SELECT gln_uri, org_id, province FROM gs1_parties";
+        ORDER
+            .fetch(
+                &self.pool,
+                select,
+                "1 = 1",
+                &[],
+                page,
+                "reading parties",
+                party,
+            )
             .await
-            .map_err(db("reading parties"))?;
-        ORDER.page(&rows, page, party)
     }
 
     /// Every registered lot.
@@ -210,21 +204,24 @@ impl Store {
             list: "inventory",
             key: &[("holder", false), ("site", false), ("lot", false)],
         };
-        let (after, binds) = ORDER.after(page, 3)?;
-        let sql = format!(
-            "SELECT holder, site, lot, substance_id, kg, base_kg, last_event_id FROM inventory \
-             WHERE ($1 = '' OR holder = $1) AND ($2 = '' OR substance_id = $2) AND {after} {} LIMIT {}",
-            ORDER.order_by(),
-            page.limit() + 1
-        );
-        let q = sqlx::query(&sql)
-            .bind(holder.unwrap_or(""))
-            .bind(substance.unwrap_or(""));
-        let rows = bind_all(q, binds)
-            .fetch_all(&self.pool)
+        let select =
+            "SELECT holder, site, lot, substance_id, kg, base_kg, last_event_id FROM inventory";
+        let filter = "($1 = '' OR holder = $1) AND ($2 = '' OR substance_id = $2)";
+        let args = [
+            Arg::Text(holder.unwrap_or("")),
+            Arg::Text(substance.unwrap_or("")),
+        ];
+        ORDER
+            .fetch(
+                &self.pool,
+                select,
+                filter,
+                &args,
+                page,
+                "reading inventory",
+                inventory_row,
+            )
             .await
-            .map_err(db("reading inventory"))?;
-        ORDER.page(&rows, page, inventory_row)
     }
 
     /// Shipments not received and sent before `before`, whose gap has not been alerted.
@@ -302,8 +299,15 @@ impl Store {
 
     /// Alerts, newest first.
     pub async fn alerts_where(&self, f: &AlertFilter) -> Result<Vec<Alert>, StoreError> {
-        let limit = f.limit.and_then(|l| usize::try_from(l).ok());
-        let sql = alert_query("1 = 1", limit);
+        let limit = f
+            .limit
+            .and_then(|l| usize::try_from(l).ok())
+            .map(|l| format!(" LIMIT {l}"))
+            .unwrap_or_default();
+        let sql = format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE {ALERT_FILTER} {}{limit}",
+            ALERT_ORDER.order_by()
+        );
         sqlx::query(&sql)
             .bind(f.org.as_deref().unwrap_or(""))
             .bind(f.kind.as_deref().unwrap_or(""))
@@ -324,19 +328,26 @@ impl Store {
         f: &AlertFilter,
         page: &PageRequest,
     ) -> Result<Page<Alert>, StoreError> {
-        let (after, binds) = ALERT_ORDER.after(page, 6)?;
-        let sql = alert_query(&after, Some(page.limit() + 1));
-        let q = sqlx::query(&sql)
-            .bind(f.org.as_deref().unwrap_or(""))
-            .bind(f.kind.as_deref().unwrap_or(""))
-            .bind(f.since.map(instant_text).unwrap_or_default())
-            .bind(i64::from(f.with_open_claims))
-            .bind(i64::from(f.only_open_claims));
-        let rows = bind_all(q, binds)
-            .fetch_all(&self.pool)
+        let since = f.since.map(instant_text).unwrap_or_default();
+        let args = [
+            Arg::Text(f.org.as_deref().unwrap_or("")),
+            Arg::Text(f.kind.as_deref().unwrap_or("")),
+            Arg::Text(&since),
+            Arg::Int(i64::from(f.with_open_claims)),
+            Arg::Int(i64::from(f.only_open_claims)),
+        ];
+        let select = format!("SELECT {ALERT_COLUMNS} FROM alerts");
+        ALERT_ORDER
+            .fetch(
+                &self.pool,
+                &select,
+                ALERT_FILTER,
+                &args,
+                page,
+                "reading alerts",
+                alert_from_row,
+            )
             .await
-            .map_err(db("reading alerts"))?;
-        ALERT_ORDER.page(&rows, page, alert_from_row)
     }
 }
 

@@ -3,7 +3,7 @@
 //! capture jobs. Events are never deleted or rewritten; an error declaration is added
 //! beside the event.
 
-use crate::page::Order;
+use crate::page::{Arg, Order};
 use crate::{
     col, corrupt, db, key_of, multi_row, parse_instant, placeholder, Store, StoreError, WriteTx,
 };
@@ -498,17 +498,19 @@ impl Store {
             list: "captures",
             key: &[("created_at", true), ("id", false)],
         };
-        let (after, binds) = ORDER.after(page, 2)?;
-        let sql = format!(
-            "SELECT * FROM epcis_captures WHERE ($1 = '' OR owner_org = $1) AND {after} {} LIMIT {}",
-            ORDER.order_by(),
-            page.limit() + 1
-        );
-        let rows = crate::page::bind_all(sqlx::query(&sql).bind(owner.unwrap_or("")), binds)
-            .fetch_all(&self.pool)
+        let owner = Arg::Text(owner.unwrap_or(""));
+        let filter = "$1 = '' OR owner_org = $1";
+        ORDER
+            .fetch(
+                &self.pool,
+                "SELECT * FROM epcis_captures",
+                filter,
+                &[owner],
+                page,
+                "listing capture jobs",
+                job_from_row,
+            )
             .await
-            .map_err(db("listing capture jobs"))?;
-        ORDER.page(&rows, page, job_from_row)
     }
 }
 

@@ -7,8 +7,9 @@
 //! the last row it gave. A cursor of another list, or one that does not decode, is
 //! refused ([`StoreError::BadCursor`]) rather than read as "from the start".
 
-use crate::{col, StoreError};
+use crate::{col, db, StoreError};
 use sqlx::any::AnyRow;
+use sqlx::AnyPool;
 
 /// The most rows one page may hold.
 pub const MAX_PAGE: usize = 1000;
@@ -157,15 +158,47 @@ impl Order {
     }
 }
 
-/// The query with the cursor's values bound after what it has.
-pub(crate) fn bind_all<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    binds: Vec<String>,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    for b in binds {
-        q = q.bind(b);
+/// A value bound to a list's filter.
+pub(crate) enum Arg<'a> {
+    /// A text value (`''` is how the filters say "any").
+    Text(&'a str),
+    /// A number or flag.
+    Int(i64),
+}
+
+impl Order {
+    /// One page of `SELECT … FROM …` (`select`) under `filter`, a condition whose
+    /// placeholders `$1…` are `args` in order; the cursor's placeholders follow them.
+    #[allow(clippy::too_many_arguments)] // each is one part of the query; a struct would only rename them
+    pub async fn fetch<T>(
+        &self,
+        pool: &AnyPool,
+        select: &str,
+        filter: &str,
+        args: &[Arg<'_>],
+        page: &PageRequest,
+        what: &'static str,
+        item: impl FnMut(&AnyRow) -> Result<T, StoreError>,
+    ) -> Result<Page<T>, StoreError> {
+        let (after, binds) = self.after(page, args.len() + 1)?;
+        let sql = format!(
+            "{select} WHERE ({filter}) AND {after} {} LIMIT {}",
+            self.order_by(),
+            page.limit() + 1
+        );
+        let mut q = sqlx::query(&sql);
+        for a in args {
+            q = match a {
+                Arg::Text(t) => q.bind(t.to_string()),
+                Arg::Int(i) => q.bind(*i),
+            };
+        }
+        for b in binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(pool).await.map_err(db(what))?;
+        self.page(&rows, page, item)
     }
-    q
 }
 
 #[cfg(test)]

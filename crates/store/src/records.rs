@@ -3,7 +3,7 @@
 //! Reads are on [`Store`]; every write is on [`WriteTx`], so it commits with its audit
 //! entry.
 
-use crate::page::{bind_all, Order};
+use crate::page::{Arg, Order};
 use crate::{
     col, corrupt, db, parse_instant, Alert, Confirmation, Page, PageRequest, Store, StoreError,
     WriteTx,
@@ -266,17 +266,18 @@ impl Store {
             list: "organisations",
             key: &[("name", false), ("id", false)],
         };
-        let (after, binds) = ORDER.after(page, 1)?;
-        let sql = format!(
-            "SELECT id, name, body_json FROM organisations WHERE {after} {} LIMIT {}",
-            ORDER.order_by(),
-            page.limit() + 1
-        );
-        let rows = bind_all(sqlx::query(&sql), binds)
-            .fetch_all(&self.pool)
+        let select = "SELECT id, name, body_json FROM organisations";
+        ORDER
+            .fetch(
+                &self.pool,
+                select,
+                "1 = 1",
+                &[],
+                page,
+                "reading organisations",
+                |r| body(r, "organisation"),
+            )
             .await
-            .map_err(db("reading organisations"))?;
-        ORDER.page(&rows, page, |r| body(r, "organisation"))
     }
 
     /// A page of an enterprise's licences and registrations.
@@ -289,17 +290,18 @@ impl Store {
             list: "licences",
             key: &[("id", false)],
         };
-        let (after, binds) = ORDER.after(page, 2)?;
-        let sql = format!(
-            "SELECT id, body_json FROM enterprise_licences WHERE holder = $1 AND {after} {} LIMIT {}",
-            ORDER.order_by(),
-            page.limit() + 1
-        );
-        let rows = bind_all(sqlx::query(&sql).bind(holder), binds)
-            .fetch_all(&self.pool)
+        let select = "SELECT id, body_json FROM enterprise_licences";
+        ORDER
+            .fetch(
+                &self.pool,
+                select,
+                "holder = $1",
+                &[Arg::Text(holder)],
+                page,
+                "reading licences",
+                |r| body(r, "enterprise licence"),
+            )
             .await
-            .map_err(db("reading licences"))?;
-        ORDER.page(&rows, page, |r| body(r, "enterprise licence"))
     }
 
     /// An enterprise's licences and registrations.
@@ -348,18 +350,20 @@ impl Store {
             list: "applications",
             key: &[("created_at", true), ("id", false)],
         };
-        let (after, binds) = ORDER.after(page, 2)?;
-        let sql = format!(
-            "SELECT id, owner_org, state, version, body_json, created_at FROM applications \
-             WHERE ($1 = '' OR owner_org = $1) AND {after} {} LIMIT {}",
-            ORDER.order_by(),
-            page.limit() + 1
-        );
-        let rows = bind_all(sqlx::query(&sql).bind(owner.unwrap_or("")), binds)
-            .fetch_all(&self.pool)
+        let select =
+            "SELECT id, owner_org, state, version, body_json, created_at FROM applications";
+        let owner = Arg::Text(owner.unwrap_or(""));
+        ORDER
+            .fetch(
+                &self.pool,
+                select,
+                "$1 = '' OR owner_org = $1",
+                &[owner],
+                page,
+                "listing applications",
+                application_from_row,
+            )
             .await
-            .map_err(db("listing applications"))?;
-        ORDER.page(&rows, page, application_from_row)
     }
 
     /// The exporter's record for the risk assessment.
@@ -432,19 +436,20 @@ impl Store {
             list: "notifications",
             key: &[("id", false)],
         };
-        let (after, binds) = ORDER.after(page, 2)?;
-        let sql = format!(
-            "SELECT id, body_json FROM notifications WHERE ($1 = '' OR importing_country = $1) \
-             AND {after} {} LIMIT {}",
-            ORDER.order_by(),
-            page.limit() + 1
-        );
+        let select = "SELECT id, body_json FROM notifications";
+        let filter = "$1 = '' OR importing_country = $1";
         let country = country.map(str::to_ascii_uppercase).unwrap_or_default();
-        let rows = bind_all(sqlx::query(&sql).bind(country), binds)
-            .fetch_all(&self.pool)
+        ORDER
+            .fetch(
+                &self.pool,
+                select,
+                filter,
+                &[Arg::Text(&country)],
+                page,
+                "listing notifications",
+                |r| body(r, "notification"),
+            )
             .await
-            .map_err(db("listing notifications"))?;
-        ORDER.page(&rows, page, |r| body(r, "notification"))
     }
 
     /// A document's content (base64), by SHA-256.
