@@ -67,12 +67,8 @@ pub enum Purpose {
     Verify,
 }
 
-/// The keys in `path`, if the file exists. Refuses a file others may read or write,
-/// and names the line of anything that is not a key.
-pub fn read_keys(path: &Path) -> Result<Option<Keyring>> {
-    if !path.exists() {
-        return Ok(None);
-    }
+/// Refuses a secret file (`what`) others may read or write.
+pub fn owner_only(path: &Path, what: &str) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -82,7 +78,7 @@ pub fn read_keys(path: &Path) -> Result<Option<Keyring>> {
             .mode();
         if mode & 0o077 != 0 {
             bail!(
-                "{}: the authority's key may be read or written by others (mode {:o}); \
+                "{}: {what} may be read or written by others (mode {:o}); \
                  make it the owner's only (chmod 600 {}) and start again",
                 path.display(),
                 mode & 0o777,
@@ -90,6 +86,18 @@ pub fn read_keys(path: &Path) -> Result<Option<Keyring>> {
             );
         }
     }
+    #[cfg(not(unix))]
+    let _ = (path, what);
+    Ok(())
+}
+
+/// The keys in `path`, if the file exists. Refuses a file others may read or write,
+/// and names the line of anything that is not a key.
+pub fn read_keys(path: &Path) -> Result<Option<Keyring>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    owner_only(path, "the authority's key")?;
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut keys = Vec::new();

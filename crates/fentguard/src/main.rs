@@ -1,6 +1,7 @@
 //! The `fentguard` binary: argument parsing and wiring only; the work is in `chem` and
 //! `law`.
 
+mod backup_cmd;
 mod catalogue_cmd;
 mod classify_cmd;
 mod export_cmd;
@@ -158,6 +159,17 @@ enum Command {
         /// `fentguard::access`): `text` for people, `json` for a log collector.
         #[arg(long, value_enum, default_value = "text", env = "FENTGUARD_LOG_FORMAT")]
         log_format: serve_cmd::LogFormat,
+        /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key.
+        #[arg(long, env = "FENTGUARD_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The private key of --tls-cert (PEM; the owner's only, mode 600).
+        #[arg(long, env = "FENTGUARD_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// A reverse proxy (address or network, e.g. 10.0.0.5 or 10.0.0.0/24) whose
+        /// X-Forwarded-For and X-Forwarded-Proto are believed; from anyone else they are
+        /// ignored. Repeat, or separate with commas.
+        #[arg(long, env = "FENTGUARD_TRUST_PROXY", value_delimiter = ',')]
+        trust_proxy: Vec<String>,
     },
     /// The audit trail.
     #[command(subcommand)]
@@ -252,6 +264,26 @@ enum AuditCommand {
 
 #[derive(Subcommand)]
 enum AdminCommand {
+    /// Back the database up while `serve` runs: SQLite to a new file (a consistent copy,
+    /// checked with `audit verify` at once), PostgreSQL with pg_dump (custom format). The
+    /// key file is not in the backup: keep a copy of it apart.
+    Backup {
+        #[command(flatten)]
+        at: Authority,
+        /// The new backup file (never overwritten).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into a new SQLite file or an empty PostgreSQL database given by
+    /// --db, then run `audit verify` on it; exit code 1 (and, for SQLite, the copy moved
+    /// aside to FILE.unverified) when it does not verify.
+    Restore {
+        #[command(flatten)]
+        at: Authority,
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Rotate the authority's key: a new key signs permits and checkpoints and seals the
     /// audit trail from now on; the old one stays in the key file as an earlier key, so
     /// what it signed and sealed still verifies (audited). Restart `serve` afterwards.
@@ -357,10 +389,17 @@ fn main() -> ExitCode {
             checkpoints,
             checkpoint_every,
             log_format,
+            tls_cert,
+            tls_key,
+            trust_proxy,
         } => serve_cmd::serve(
             changes.as_deref(),
             &at.db,
-            &listen,
+            &serve_cmd::Listen {
+                address: listen,
+                tls: tls_cert.zip(tls_key),
+                trust_proxy,
+            },
             &at.key,
             serve_cmd::Publish {
                 file: match checkpoints {
@@ -372,6 +411,10 @@ fn main() -> ExitCode {
             },
             log_format,
         ),
+        Command::Admin(AdminCommand::Backup { at, to }) => backup_cmd::backup(&at.db, &at.key, &to),
+        Command::Admin(AdminCommand::Restore { at, from }) => {
+            backup_cmd::restore(&from, &at.db, &at.key)
+        }
         Command::Demo(DemoCommand::Seed { at }) => serve_cmd::demo_seed(&at.db, &at.key),
         Command::Admin(AdminCommand::Init {
             at,

@@ -8,7 +8,7 @@ use ed25519_dalek::SigningKey;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -52,10 +52,47 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where and how `serve` is reached.
+pub struct Listen {
+    /// Address and port.
+    pub address: String,
+    /// Certificate chain and private key files, for HTTPS of the server's own.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// Reverse proxies whose forwarding headers are believed.
+    pub trust_proxy: Vec<String>,
+}
+
+impl Listen {
+    /// The TLS files read and checked, and the edge they make.
+    fn edge(&self) -> Result<(server::edge::Edge, Option<server::Tls>)> {
+        let trusted_proxies =
+            server::edge::Edge::parse_proxies(&self.trust_proxy).map_err(anyhow::Error::msg)?;
+        let tls = match &self.tls {
+            None => None,
+            Some((cert, key)) => {
+                crate::keys::owner_only(key, "the TLS private key")?;
+                let read =
+                    |p: &Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+                Some(server::Tls {
+                    cert_pem: read(cert)?,
+                    key_pem: read(key)?,
+                })
+            }
+        };
+        Ok((
+            server::edge::Edge {
+                tls: tls.is_some(),
+                trusted_proxies,
+            },
+            tls,
+        ))
+    }
+}
+
 pub fn serve(
     changes: Option<&Path>,
     db: &str,
-    listen: &str,
+    listen: &Listen,
     key: &Path,
     publish: Publish,
     log: LogFormat,
@@ -70,11 +107,25 @@ pub fn serve(
         LogFormat::Json => logger.json().flatten_event(true).init(),
     }
     let classifier = crate::catalogue_cmd::classifier(changes)?;
+    let (edge, tls) = listen.edge()?;
     runtime()?.block_on(async {
+        let tls = match (&tls, &listen.tls) {
+            (Some(t), Some((cert, key))) => Some(t.config().await.with_context(|| {
+                format!("{} and {}", cert.display(), key.display())
+            })?),
+            _ => None,
+        };
         let (store, keys) = open(db, key, Purpose::Write).await?;
         let key = keys.current.clone();
-        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
-        tracing::info!(%listen, database = if store.is_postgres() { "postgres" } else { "sqlite" }, "FentGuard serving");
+        let address = &listen.address;
+        let listener = tokio::net::TcpListener::bind(address).await.with_context(|| format!("listening on {address}"))?;
+        tracing::info!(
+            listen = %address,
+            scheme = if tls.is_some() { "https" } else { "http" },
+            trusted_proxies = edge.trusted_proxies.len(),
+            database = if store.is_postgres() { "postgres" } else { "sqlite" },
+            "FentGuard serving"
+        );
         let publisher = publish.file.map(|file| (store.clone(), key.clone(), file));
         if let Some((store, key, file)) = &publisher {
             // The head at start is published at once: a chain cut while the server was
@@ -83,7 +134,8 @@ pub fn serve(
             tokio::spawn(publish_checkpoints(store.clone(), key.clone(), file.clone(), publish.every_s));
         }
         let state = server::AppState::with_classifier(store, key, classifier)?
-            .with_earlier_keys(keys.earlier_public());
+            .with_earlier_keys(keys.earlier_public())
+            .with_edge(edge);
         let stop = async move {
             shutdown_signal().await;
             // ...and the head when told to stop (requests still in flight are covered by
@@ -94,7 +146,7 @@ pub fn serve(
                 }
             }
         };
-        server::serve(listener, state, stop).await.context("serving")?;
+        server::serve_with(listener, state, stop, tls).await.context("serving")?;
         Ok(ExitCode::SUCCESS)
     })
 }

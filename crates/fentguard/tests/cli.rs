@@ -292,45 +292,235 @@ fn catalogue_diff_and_changes_file() {
     );
 }
 
+/// A `fentguard serve` of its own on a free port, its log (JSON) captured.
+#[cfg(unix)]
+struct Served {
+    child: std::process::Child,
+    port: u16,
+}
+
+#[cfg(unix)]
+impl Served {
+    /// Start on `db` with `key` and `extra` arguments; returns once the port accepts.
+    fn start(db: &str, key: &std::path::Path, extra: &[&str]) -> Served {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fentguard"))
+            .args(["serve", "--db", db, "--listen", &listen])
+            .args(["--key", key.to_str().expect("p"), "--log-format", "json"])
+            .args(extra)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn serve");
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Served { child, port };
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("serve exited before listening: {status:?}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("serve did not listen on {listen}");
+    }
+
+    /// One plain HTTP/1.1 exchange (the request closes the connection).
+    fn http(&self, request: &str) -> String {
+        use std::io::Read;
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        c.write_all(request.as_bytes()).expect("write");
+        let mut answer = String::new();
+        c.read_to_string(&mut answer).expect("read");
+        answer
+    }
+
+    /// SIGTERM; the exit status and the log.
+    fn stop(mut self) -> (std::process::ExitStatus, String) {
+        use std::io::Read;
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success());
+        let mut log = String::new();
+        self.child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut log)
+            .expect("read log");
+        (self.child.wait().expect("wait"), log)
+    }
+}
+
+/// Run `q` on the database at `url` behind FentGuard's back (as a tamperer would).
+fn raw_sql(url: &str, q: &str) {
+    block_on(async move {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(url).await.expect("raw");
+        sqlx::query(q).execute(&pool).await.expect("sql");
+        pool.close().await;
+    })
+}
+
+fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt")
+        .block_on(f)
+}
+
+/// Seed `db`, back it up, restore the backup into `restored` and check that the
+/// restored trail verifies with as many entries as the original; then that a backup
+/// changed behind FentGuard's back is not put to use.
+/// `again` is a fresh target for the tampered backup.
+fn backup_and_restore(db: &str, [restored, tampered, again]: [&str; 3], dir: &std::path::Path) {
+    let key = dir.join("signing.key");
+    let key = key.to_str().expect("p");
+    let (code, _, err) = fentguard(&["demo", "seed", "--db", db, "--key", key], None);
+    assert_eq!(code, 0, "{err}");
+    let (code, original, err) = fentguard(&["audit", "verify", "--db", db, "--key", key], None);
+    assert_eq!(code, 0, "{original}{err}");
+    let entries = |out: &str| {
+        out.lines()
+            .find(|l| l.starts_with("audit chain valid:"))
+            .and_then(|l| l.split(" entries").next())
+            .map(String::from)
+            .unwrap_or_else(|| panic!("no chain line: {out}"))
+    };
+    let backup = dir.join("fg.backup");
+    let backup = backup.to_str().expect("p");
+    let (code, out, err) = fentguard(
+        &["admin", "backup", "--db", db, "--key", key, "--to", backup],
+        None,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("not in the backup"), "{out}");
+    // A backup never overwrites.
+    let (code, _, err) = fentguard(
+        &["admin", "backup", "--db", db, "--key", key, "--to", backup],
+        None,
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("exists already"), "{err}");
+    let restore = |target: &str, from: &str| {
+        fentguard(
+            &[
+                "admin", "restore", "--db", target, "--key", key, "--from", from,
+            ],
+            None,
+        )
+    };
+    let (code, out, err) = restore(restored, backup);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(entries(&out), entries(&original), "{out}");
+    assert!(out.contains("every record agrees"), "{out}");
+    // Never over what is there.
+    let (code, _, err) = restore(restored, backup);
+    assert_ne!(code, 0);
+    assert!(err.contains("restore only into"), "{err}");
+    // Licences extended behind the trail's back: the backup and the restore say so.
+    let (code, out, err) = restore(tampered, backup);
+    assert_eq!(code, 0, "{out}{err}");
+    raw_sql(
+        tampered,
+        r#"UPDATE enterprise_licences SET body_json = replace(body_json, '"valid_until":"20', '"valid_until":"29')"#,
+    );
+    let copy = dir.join("fg2.backup");
+    let copy = copy.to_str().expect("p");
+    let (code, out, err) = fentguard(
+        &[
+            "admin", "backup", "--db", tampered, "--key", key, "--to", copy,
+        ],
+        None,
+    );
+    if db.starts_with("sqlite:") {
+        // A SQLite backup is checked as it is taken; pg_dump's file only when restored.
+        assert_eq!(code, 1, "the tampered copy does not verify: {out}{err}");
+        assert!(out.contains("DISAGREE"), "{out}");
+    } else {
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let (code, out, _) = restore(again, copy);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("DISAGREE") && out.contains("does NOT verify"),
+        "{out}"
+    );
+}
+
+#[test]
+fn backup_and_restore_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let url = |f: &str| format!("sqlite://{}", dir.path().join(f).display());
+    let targets = [url("restored.db"), url("tampered.db"), url("again.db")];
+    backup_and_restore(
+        &url("fg.db"),
+        targets.each_ref().map(String::as_str),
+        dir.path(),
+    );
+    let aside = dir.path().join("again.db.unverified");
+    assert!(aside.exists(), "an unverified restore is moved aside");
+    assert!(!dir.path().join("again.db").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["fg.backup", "restored.db"] {
+            let mode = std::fs::metadata(dir.path().join(f))
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "{f} is the owner's only: {mode:o}");
+        }
+    }
+}
+
+#[test]
+fn backup_and_restore_on_postgres() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (db, restored, tampered, again) = block_on(async {
+        (
+            store::testing::fresh_postgres("backup").await,
+            store::testing::fresh_postgres("restored").await,
+            store::testing::fresh_postgres("tampered").await,
+            store::testing::fresh_postgres("tampered_again").await,
+        )
+    });
+    backup_and_restore(&db, [&restored, &tampered, &again], dir.path());
+}
+
+/// The access-log lines of a JSON log.
+fn access_lines(log: &str) -> Vec<serde_json::Value> {
+    log.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["target"] == "fentguard::access")
+        .collect()
+}
+
 #[cfg(unix)]
 #[test]
 fn serve_starts_on_sqlite_answers_and_stops_on_sigterm() {
-    use std::io::Read;
     let dir = tempfile::tempdir().expect("tmp");
-    // a free port
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
     let db = format!("sqlite://{}", dir.path().join("fg.db").display());
     let key = dir.path().join("signing.key");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fentguard"))
-        .args([
-            "serve",
-            "--db",
-            &db,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--key",
-            key.to_str().expect("p"),
-            "--log-format",
-            "json",
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn serve");
-    let mut body = String::new();
-    for _ in 0..100 {
-        if let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                .expect("write");
-            c.read_to_string(&mut body).expect("read");
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let served = Served::start(&db, &key, &[]);
+    // Not told of any proxy: a forwarded address is the client's to invent, and ignored.
+    let body = served.http(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\nConnection: close\r\n\r\n",
+    );
     assert!(body.contains("\"database\":\"sqlite\""), "{body}");
+    assert!(
+        !body
+            .to_ascii_lowercase()
+            .contains("strict-transport-security"),
+        "a claimed HTTPS is not believed: {body}"
+    );
     assert!(
         key.exists() && dir.path().join("fg.db").exists(),
         "created on first start"
@@ -357,32 +547,30 @@ fn serve_starts_on_sqlite_answers_and_stops_on_sigterm() {
         ),
         "GET /api/v1/permits/CN-X-1?code=Code-never-logged HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer fg_Token-never-logged\r\nConnection: close\r\n\r\n".to_string(),
     ] {
-        let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        c.write_all(request.as_bytes()).expect("write");
-        let mut answer = String::new();
-        c.read_to_string(&mut answer).expect("read");
+        let answer = served.http(&request);
         assert!(answer.to_ascii_lowercase().contains("x-request-id: req"), "{answer}");
     }
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill")
-        .success());
-    let mut log = String::new();
-    child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut log)
-        .expect("read log");
-    let status = child.wait().expect("wait");
+    // A backup taken while the server runs.
+    let backup = dir.path().join("online.backup");
+    let (code, out, err) = fentguard(
+        &[
+            "admin",
+            "backup",
+            "--db",
+            &db,
+            "--key",
+            key.to_str().expect("p"),
+        ]
+        .into_iter()
+        .chain(["--to", backup.to_str().expect("p")])
+        .collect::<Vec<_>>(),
+        None,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("audit chain valid: 1 entries"), "{out}");
+    let (status, log) = served.stop();
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
-    let access: Vec<serde_json::Value> = log
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|v| v["target"] == "fentguard::access")
-        .collect();
+    let access = access_lines(&log);
     let line = |path: &str| {
         access
             .iter()
@@ -390,6 +578,7 @@ fn serve_starts_on_sqlite_answers_and_stops_on_sigterm() {
             .unwrap_or_else(|| panic!("no access line for {path}: {log}"))
     };
     assert_eq!(line("/healthz")["status"], 200, "{log}");
+    assert_eq!(line("/healthz")["client"], "127.0.0.1", "{log}");
     assert_eq!(line("/api/v1/auth/login")["status"], 401, "{log}");
     assert_eq!(line("/api/v1/permits/CN-X-1")["method"], "GET", "{log}");
     for secret in [
@@ -413,6 +602,116 @@ fn serve_starts_on_sqlite_answers_and_stops_on_sigterm() {
     assert_eq!(code, 0, "{err}");
     // the failed login is on the audit trail
     assert!(out.contains("audit chain valid: 1 entries"), "{out}");
+}
+
+/// One HTTPS exchange with a server whose certificate is `cert_pem`.
+#[cfg(unix)]
+fn https(port: u16, cert_pem: &str, request: &str) -> std::io::Result<String> {
+    use rustls::pki_types::pem::PemObject;
+    use std::io::Read;
+    use std::sync::Arc;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls::pki_types::CertificateDer::pem_slice_iter(cert_pem.as_bytes()) {
+        roots.add(c.expect("cert")).expect("root");
+    }
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+    let conn = rustls::ClientConnection::new(Arc::new(config), name).expect("client");
+    let tcp = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    tls.write_all(request.as_bytes())?;
+    let mut answer = Vec::new();
+    match tls.read_to_end(&mut answer) {
+        // A server may close without close_notify once it has answered in full.
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !answer.is_empty() => {}
+        r => {
+            r?;
+        }
+    }
+    Ok(String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_over_tls_behind_a_trusted_proxy() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = format!("sqlite://{}", dir.path().join("fg.db").display());
+    let key = dir.path().join("signing.key");
+    let issued = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("cert");
+    let cert_pem = issued.cert.pem();
+    let (cert, tls_key) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
+    std::fs::write(&cert, &cert_pem).expect("write cert");
+    std::fs::write(&tls_key, issued.signing_key.serialize_pem()).expect("write key");
+    let tls_args = [
+        "--tls-cert",
+        cert.to_str().expect("p"),
+        "--tls-key",
+        tls_key.to_str().expect("p"),
+    ];
+    // A private key others may read is refused, naming the file.
+    std::fs::set_permissions(&tls_key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let mut args = vec!["serve", "--db", &db, "--key", key.to_str().expect("p")];
+    args.extend(tls_args);
+    let (code, _, err) = fentguard(&args, None);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("tls.key") && err.contains("chmod 600"),
+        "{err}"
+    );
+    std::fs::set_permissions(&tls_key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    // A certificate that is not one is refused at start, naming the files.
+    std::fs::write(dir.path().join("bad.crt"), "not a certificate").expect("write");
+    let bad = dir.path().join("bad.crt");
+    let mut args = vec!["serve", "--db", &db, "--key", key.to_str().expect("p")];
+    args.extend(["--tls-cert", bad.to_str().expect("p"), "--tls-key"]);
+    args.push(tls_key.to_str().expect("p"));
+    let (code, _, err) = fentguard(&args, None);
+    assert_ne!(code, 0);
+    assert!(err.contains("bad.crt") && err.contains("TLS"), "{err}");
+
+    let mut extra = tls_args.to_vec();
+    extra.extend(["--trust-proxy", "127.0.0.1"]);
+    let served = Served::start(&db, &key, &extra);
+    let answer = https(
+        served.port,
+        &cert_pem,
+        "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: 198.51.100.1, 203.0.113.9\r\nConnection: close\r\n\r\n",
+    )
+    .expect("https");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("strict-transport-security: max-age="),
+        "{answer}"
+    );
+    // Plain HTTP on the TLS port gets no answer.
+    let mut plain = std::net::TcpStream::connect(("127.0.0.1", served.port)).expect("connect");
+    plain
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    plain
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("write");
+    let mut got = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut plain, &mut got);
+    assert!(
+        !String::from_utf8_lossy(&got).contains("200 OK"),
+        "plain HTTP answered on the TLS port"
+    );
+    let (status, log) = served.stop();
+    assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+    let access = access_lines(&log);
+    let health = access
+        .iter()
+        .find(|v| v["path"] == "/healthz")
+        .unwrap_or_else(|| panic!("no access line: {log}"));
+    // The trusted proxy's last hop, not the address the client wrote first.
+    assert_eq!(health["client"], "203.0.113.9", "{log}");
 }
 
 #[test]
@@ -482,20 +781,7 @@ fn audit_commands_catch_tampering(dir: &tempfile::TempDir) {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("1 published heads found"), "{out}");
     assert!(out.contains("every record agrees"), "{out}");
-    let sql = |q: &str| {
-        let url = db.to_string();
-        let q = q.to_string();
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("rt")
-            .block_on(async move {
-                sqlx::any::install_default_drivers();
-                let pool = sqlx::AnyPool::connect(&url).await.expect("raw");
-                sqlx::query(&q).execute(&pool).await.expect("sql");
-                pool.close().await;
-            });
-    };
+    let sql = |q: &str| raw_sql(db, q);
     // the tail cut off
     sql("DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)");
     let (code, out, _) = verify(key);

@@ -6,11 +6,11 @@
 //! no body (passwords) and no query string (a permit's verification code travels there);
 //! the path is cut at 200 characters, since it is the client's to choose.
 
-use axum::extract::{ConnectInfo, Request};
+use crate::edge::Peer;
+use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
-use std::net::SocketAddr;
 use std::time::Instant;
 
 /// Logs the request when its answer is ready.
@@ -20,8 +20,9 @@ pub async fn log(req: Request, next: Next) -> Response {
     let path: String = req.uri().path().chars().take(200).collect();
     let client = req
         .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .get::<Peer>()
+        .and_then(|p| p.client)
+        .map(|ip| ip.to_string())
         .unwrap_or_default();
     let id = crate::auth::new_id("req").unwrap_or_else(|_| "req-unknown".into());
     let mut res = next.run(req).await;

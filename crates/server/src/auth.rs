@@ -5,7 +5,7 @@
 use crate::{AppState, Problem};
 use argon2::password_hash::{PasswordHash, SaltString};
 use argon2::Argon2;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::Json;
@@ -14,7 +14,7 @@ use control::login::{Failures, KeyKind, LoginPolicy};
 use control::Principal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use store::TokenCheck;
@@ -263,8 +263,8 @@ impl HashPool {
     }
 }
 
-/// The client's network address, when the server knows it (not behind a proxy: see the
-/// deployment notes).
+/// The client's network address, when the server knows it: the connection's, or the one
+/// a trusted proxy forwarded ([`crate::edge`]).
 pub struct ClientAddr(pub Option<IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
@@ -274,8 +274,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
         Ok(ClientAddr(
             parts
                 .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
+                .get::<crate::edge::Peer>()
+                .and_then(|p| p.client),
         ))
     }
 }

@@ -20,6 +20,7 @@ pub mod auth;
 pub mod cache;
 pub mod custody;
 pub mod demo;
+pub mod edge;
 pub mod events;
 mod headers;
 pub mod notifications;
@@ -110,6 +111,8 @@ pub struct AppState {
     pub alerts: tokio::sync::broadcast::Sender<store::Alert>,
     /// Password checks and failed-login throttling.
     pub logins: Arc<auth::Logins>,
+    /// How the server is reached (its own TLS, trusted proxies).
+    pub edge: Arc<edge::Edge>,
 }
 
 /// Alerts a slow subscriber may fall behind by before it is told it missed some.
@@ -193,6 +196,7 @@ impl AppState {
                 )
                 .map_err(|p| StartError::Random(p.detail))?,
             ),
+            edge: Arc::new(edge::Edge::default()),
         })
     }
 
@@ -219,6 +223,12 @@ impl AppState {
             .enterprises
             .put(id.to_string(), (org.clone(), licences.clone()));
         Ok(Some((org, licences)))
+    }
+
+    /// This state reached as `edge` says (its own TLS, trusted proxies).
+    pub fn with_edge(mut self, edge: edge::Edge) -> AppState {
+        self.edge = Arc::new(edge);
+        self
     }
 
     /// This state with the authority's earlier public keys (after a key rotation).
@@ -344,6 +354,10 @@ pub fn router(state: AppState) -> Router {
         .merge(epcis_routes())
         .layer(axum::middleware::from_fn(headers::secure))
         .layer(axum::middleware::from_fn(access::log))
+        .layer(axum::middleware::from_fn_with_state(
+            state.edge.clone(),
+            edge::peer,
+        ))
         .with_state(state)
 }
 
@@ -375,11 +389,50 @@ pub(crate) fn api_name<T: serde::Serialize>(v: T) -> String {
         .unwrap_or_default()
 }
 
+/// The server's own TLS: its certificate chain and private key, both PEM.
+pub struct Tls {
+    /// The certificate chain, leaf first.
+    pub cert_pem: Vec<u8>,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_pem: Vec<u8>,
+}
+
+/// The TLS configuration could not be built from the given PEM.
+#[derive(Debug, Error)]
+#[error("the TLS certificate or key is not usable: {0}")]
+pub struct TlsError(String);
+
+/// Seconds a client has to finish the TLS handshake before its connection is closed.
+const TLS_HANDSHAKE_SECONDS: u64 = 10;
+
+impl Tls {
+    /// The rustls configuration (HTTP/1.1 and HTTP/2), checking that the key fits the
+    /// certificate now rather than at the first client.
+    pub async fn config(&self) -> Result<axum_server::tls_rustls::RustlsConfig, TlsError> {
+        // One process-wide provider; a second install (tests, restarts) is a no-op.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        axum_server::tls_rustls::RustlsConfig::from_pem(self.cert_pem.clone(), self.key_pem.clone())
+            .await
+            .map_err(|e| TlsError(e.to_string()))
+    }
+}
+
 /// Serve until `shutdown` resolves, then finish in-flight requests and close the pool.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_with(listener, state, shutdown, None).await
+}
+
+/// [`serve`], over TLS of the server's own when `tls` is given (HTTPS only: a plain
+/// HTTP request on that port fails its handshake).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
     // Time turns missing receipts and reports into alerts; look once a minute.
@@ -395,12 +448,30 @@ pub async fn serve(
             }
         })
     };
-    let res = axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let res = match tls {
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        Some(config) => {
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            tokio::spawn(async move {
+                shutdown.await;
+                // As the plain server does: no new connections, in-flight requests finish.
+                stopper.graceful_shutdown(None);
+            });
+            let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config)
+                .handshake_timeout(std::time::Duration::from_secs(TLS_HANDSHAKE_SECONDS));
+            axum_server::from_tcp(listener.into_std()?)?
+                .acceptor(acceptor)
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+    };
     sweeper.abort();
     store.close().await;
     res

@@ -253,6 +253,25 @@ fn create_private(path: &str) -> Result<(), StoreError> {
     }
 }
 
+/// Whether the PostgreSQL database at `url` holds no tables (a restore goes only into an
+/// empty database, so nothing of an older one is mixed in). Does not migrate.
+pub async fn postgres_is_empty(url: &str) -> Result<bool, StoreError> {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url)
+        .await
+        .map_err(db("connecting to the database"))?;
+    let n: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM information_schema.tables \
+         WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
+    )
+    .fetch_one(&pool)
+    .await
+    .map_err(db("listing the tables"))
+    .and_then(|r| col(&r, "n", "listing the tables"))?;
+    pool.close().await;
+    Ok(n == 0)
+}
+
 impl Store {
     /// Connect (creating a SQLite file if needed) and run migrations. Every audit entry
     /// this store writes is sealed with `seal` (whose key the database never holds).
@@ -327,6 +346,33 @@ impl Store {
     /// Whether this is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.postgres
+    }
+
+    /// Write a consistent copy of a SQLite database to the new file `path` while the
+    /// server goes on (`VACUUM INTO`: one read transaction, so the copy is the database
+    /// at one instant, every acknowledged write before it included). PostgreSQL is backed
+    /// up with its own tools (`pg_dump`): [`StoreError::Url`] here.
+    pub async fn backup_into(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        if self.postgres {
+            return Err(StoreError::Url(
+                "postgres:// (back up PostgreSQL with pg_dump)".into(),
+            ));
+        }
+        let target = path.to_str().ok_or_else(|| {
+            StoreError::Create(path.display().to_string(), "not a UTF-8 path".into())
+        })?;
+        if path.exists() {
+            return Err(StoreError::Duplicate(format!("the backup file {target}")));
+        }
+        // Made empty and the owner's only before SQLite writes into it (VACUUM INTO
+        // takes an empty file).
+        create_private(target)?;
+        let sql = format!("VACUUM INTO '{}'", target.replace('\'', "''"));
+        sqlx::query(&sql)
+            .execute(&self.pool)
+            .await
+            .map_err(db("backing up the database"))?;
+        Ok(())
     }
 
     /// Begin a write transaction (waits for other writers).
