@@ -308,7 +308,7 @@ fn count_atom_elec(mol: &Molecule, a: AtomIdx) -> i32 {
         return -1;
     }
     let nlp = (atom.element.outer_electrons() as i32 - dv - atom.charge as i32).max(0);
-    let mut res = (dv - degree) + nlp - atom.radicals as i32;
+    let mut res = (dv - degree) + nlp - unpaired(mol, a) as i32;
     if res > 1 {
         let explicit_h = if atom.explicit_h {
             atom.hydrogens as i32
@@ -321,6 +321,19 @@ fn count_atom_elec(mol: &Molecule, a: AtomIdx) -> i32 {
         }
     }
     res
+}
+
+/// Unpaired electrons of an atom: those given, or, for a bracket atom given none, the
+/// valence it leaves unfilled (`[N+]` with two single bonds and no H has two, as RDKit
+/// assigns them). Without this such an atom counted as an empty p orbital, its ring was
+/// called aromatic, and the `[n+]` written for it could not be read back.
+fn unpaired(mol: &Molecule, a: AtomIdx) -> u8 {
+    let atom = mol.atom(a);
+    if atom.radicals > 0 || !atom.explicit_h {
+        return atom.radicals;
+    }
+    let valence = mol.bond_valence(a) as i32 + atom.hydrogens as i32;
+    crate::perceive::implicit_h_for(atom.element, atom.charge, valence)
 }
 
 fn donor_type(mol: &Molecule, a: AtomIdx) -> Donor {

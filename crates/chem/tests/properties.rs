@@ -84,3 +84,40 @@ fn deep_inputs_do_not_overflow_a_small_stack() {
         .expect("thread");
     worker.join().expect("no stack overflow, no panic");
 }
+
+/// Canonical SMILES reads back to itself, including for the cases the fuzzer found
+/// (`fuzz/regressions/smiles/`): an under-valent bracket atom such as `[N+]` with two
+/// bonds and no H has unpaired electrons, so its ring is not aromatic and no `[n+]` is
+/// written that the kekulizer cannot read.
+#[test]
+fn canonical_smiles_reads_back_to_itself() {
+    let regressions =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions/smiles");
+    let mut cases: Vec<String> = [
+        "C1=CC=C[N+]1",
+        "C1=C[N+]C=C1",
+        "c1cc[nH+]cc1",
+        "C[n+]1ccccc1",
+        "c1ccc[cH-]1",
+        "c1cc[o+]cc1",
+        "[c]1ccccc1",
+        "[CH+]1C=CC=CC=C1",
+    ]
+    .map(String::from)
+    .to_vec();
+    for f in std::fs::read_dir(&regressions).expect("fuzz/regressions/smiles") {
+        let text = std::fs::read_to_string(f.expect("entry").path()).expect("read");
+        cases.push(text.trim_end_matches('\n').to_string());
+    }
+    assert!(cases.len() > 8, "the fuzzer's regressions are read");
+    for input in &cases {
+        let mol = chem::smiles::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+        let canonical = chem::smiles::canonical_smiles(&mol);
+        let again = chem::smiles::parse(&canonical)
+            .unwrap_or_else(|e| panic!("{input} -> {canonical} does not read back: {e}"));
+        assert_eq!(chem::smiles::canonical_smiles(&again), canonical, "{input}");
+    }
+    // as RDKit: the ring of an under-valent [N+] is not aromatic
+    let c = chem::smiles::canonical_smiles(&chem::smiles::parse("C1=C[N+]C=C1").expect("parse"));
+    assert!(!c.contains('n') && !c.contains('c'), "{c}");
+}
