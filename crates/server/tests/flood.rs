@@ -8,27 +8,10 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::Api;
+use common::{ladder, Api};
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-
-/// A ladder of `rings` fused four-membered rings (1.2 GB and 15 s before the limits at
-/// 620 rings).
-fn ladder(rings: usize) -> String {
-    let n = 2 * rings + 2;
-    let mut s = String::new();
-    for p in 0..n {
-        s.push('C');
-        if p >= 3 && (p - 3) % 2 == 0 {
-            s.push_str(&(1 + ((p - 3) / 2) % 2).to_string());
-        }
-        if p % 2 == 0 && p + 3 < n {
-            s.push_str(&(1 + (p / 2) % 2).to_string());
-        }
-    }
-    s
-}
 
 fn worst_inputs() -> Vec<String> {
     let core = "C1CC(N(c2ccccc2)C(=O)CC)CCN1";

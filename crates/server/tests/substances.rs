@@ -198,21 +198,8 @@ async fn structures_beyond_the_limits_are_refused_everywhere_naming_the_limit() 
     let dir = tempfile::tempdir().expect("tmp");
     let api = Api::new(&format!("sqlite://{}", dir.path().join("fg.db").display())).await;
     let huge = "C1CCCCC1".repeat(1000); // 6,000 atoms, 8 KB
-    let ladder: String = {
-        // 399 fused four-membered rings in 1.6 KB: 1.3 s and 320 MB before the limits
-        let n = 800;
-        let mut s = String::new();
-        for p in 0..n {
-            s.push('C');
-            if p >= 3 && (p - 3) % 2 == 0 {
-                s.push_str(&(1 + ((p - 3) / 2) % 2).to_string());
-            }
-            if p % 2 == 0 && p + 3 < n {
-                s.push_str(&(1 + (p / 2) % 2).to_string());
-            }
-        }
-        s
-    };
+                                        // 399 fused four-membered rings in 1.6 KB: 1.3 s and 320 MB before the limits
+    let ladder = common::ladder(399);
     let check = |st: StatusCode, v: &Value, setting: &str| {
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
         assert_eq!(

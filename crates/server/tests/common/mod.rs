@@ -290,3 +290,20 @@ pub async fn tampering_is_caught(api: &Api, url: &str) {
     assert_eq!(v["broken_at"], 3, "{v}");
     assert!(v["reason"].as_str().unwrap_or("").contains("seal"), "{v}");
 }
+
+/// A SMILES ladder of `rings` fused four-membered rings: a small text with very many
+/// ring combinations (620 rings, 2.5 KB, took 15 s and 1.2 GB before the input limits).
+pub fn ladder(rings: usize) -> String {
+    let n = 2 * rings + 2;
+    let mut s = String::new();
+    for p in 0..n {
+        s.push('C');
+        if p >= 3 && (p - 3) % 2 == 0 {
+            s.push_str(&(1 + ((p - 3) / 2) % 2).to_string());
+        }
+        if p % 2 == 0 && p + 3 < n {
+            s.push_str(&(1 + (p / 2) % 2).to_string());
+        }
+    }
+    s
+}
