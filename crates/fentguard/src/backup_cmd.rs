@@ -12,16 +12,10 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-fn is_postgres(db: &str) -> bool {
-    db.starts_with("postgres://") || db.starts_with("postgresql://")
-}
-
 /// The file of a `sqlite://` URL.
 fn sqlite_file(db: &str) -> Result<PathBuf> {
-    let rest = db
-        .strip_prefix("sqlite://")
+    let file = store::sqlite_file(db)
         .with_context(|| format!("{db}: use sqlite://FILE or postgres://..."))?;
-    let file = rest.split('?').next().unwrap_or(rest);
     if file.is_empty() || file.starts_with(':') {
         bail!("{db}: an in-memory database has nothing to back up or restore into");
     }
@@ -51,7 +45,7 @@ pub fn backup(db: &str, key: &Path, to: &Path) -> Result<ExitCode> {
         );
     }
     let target = to.to_str().context("the backup path is not UTF-8")?;
-    if is_postgres(db) {
+    if store::is_postgres_url(db) {
         run_tool(
             "pg_dump",
             &[
@@ -96,7 +90,7 @@ pub fn restore(from: &Path, db: &str, key: &Path) -> Result<ExitCode> {
     if !from.is_file() {
         bail!("{source}: no such backup file");
     }
-    if is_postgres(db) {
+    if store::is_postgres_url(db) {
         let empty = crate::serve_cmd::runtime()?
             .block_on(store::postgres_is_empty(db))
             .with_context(|| format!("opening {}", redact(db)))?;

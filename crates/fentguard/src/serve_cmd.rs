@@ -63,29 +63,17 @@ pub struct Listen {
 }
 
 impl Listen {
-    /// The TLS files read and checked, and the edge they make.
-    fn edge(&self) -> Result<(server::edge::Edge, Option<server::Tls>)> {
-        let trusted_proxies =
-            server::edge::Edge::parse_proxies(&self.trust_proxy).map_err(anyhow::Error::msg)?;
-        let tls = match &self.tls {
-            None => None,
-            Some((cert, key)) => {
-                crate::keys::owner_only(key, "the TLS private key")?;
-                let read =
-                    |p: &Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
-                Some(server::Tls {
-                    cert_pem: read(cert)?,
-                    key_pem: read(key)?,
-                })
-            }
+    /// The server's own TLS, when asked for: the key file checked, both files read.
+    async fn tls(&self) -> Result<Option<server::TlsConfig>> {
+        let Some((cert, key)) = &self.tls else {
+            return Ok(None);
         };
-        Ok((
-            server::edge::Edge {
-                tls: tls.is_some(),
-                trusted_proxies,
-            },
-            tls,
-        ))
+        crate::keys::owner_only(key, "the TLS private key")?;
+        let read = |p: &Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+        let config = server::tls_config(read(cert)?, read(key)?)
+            .await
+            .with_context(|| format!("{} and {}", cert.display(), key.display()))?;
+        Ok(Some(config))
     }
 }
 
@@ -107,13 +95,13 @@ pub fn serve(
         LogFormat::Json => logger.json().flatten_event(true).init(),
     }
     let classifier = crate::catalogue_cmd::classifier(changes)?;
-    let (edge, tls) = listen.edge()?;
+    let trusted_proxies =
+        server::edge::Edge::parse_proxies(&listen.trust_proxy).map_err(anyhow::Error::msg)?;
     runtime()?.block_on(async {
-        let tls = match (&tls, &listen.tls) {
-            (Some(t), Some((cert, key))) => Some(t.config().await.with_context(|| {
-                format!("{} and {}", cert.display(), key.display())
-            })?),
-            _ => None,
+        let tls = listen.tls().await?;
+        let edge = server::edge::Edge {
+            tls: tls.is_some(),
+            trusted_proxies,
         };
         let (store, keys) = open(db, key, Purpose::Write).await?;
         let key = keys.current.clone();

@@ -389,13 +389,8 @@ pub(crate) fn api_name<T: serde::Serialize>(v: T) -> String {
         .unwrap_or_default()
 }
 
-/// The server's own TLS: its certificate chain and private key, both PEM.
-pub struct Tls {
-    /// The certificate chain, leaf first.
-    pub cert_pem: Vec<u8>,
-    /// The private key (PKCS#8, PKCS#1 or SEC1).
-    pub key_pem: Vec<u8>,
-}
+/// The server's own TLS configuration (rustls).
+pub use axum_server::tls_rustls::RustlsConfig as TlsConfig;
 
 /// The TLS configuration could not be built from the given PEM.
 #[derive(Debug, Error)]
@@ -405,16 +400,15 @@ pub struct TlsError(String);
 /// Seconds a client has to finish the TLS handshake before its connection is closed.
 const TLS_HANDSHAKE_SECONDS: u64 = 10;
 
-impl Tls {
-    /// The rustls configuration (HTTP/1.1 and HTTP/2), checking that the key fits the
-    /// certificate now rather than at the first client.
-    pub async fn config(&self) -> Result<axum_server::tls_rustls::RustlsConfig, TlsError> {
-        // One process-wide provider; a second install (tests, restarts) is a no-op.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        axum_server::tls_rustls::RustlsConfig::from_pem(self.cert_pem.clone(), self.key_pem.clone())
-            .await
-            .map_err(|e| TlsError(e.to_string()))
-    }
+/// The server's own TLS (HTTP/1.1 and HTTP/2) from its certificate chain (PEM, leaf
+/// first) and private key (PEM: PKCS#8, PKCS#1 or SEC1), read now rather than at the
+/// first client.
+pub async fn tls_config(cert_pem: Vec<u8>, key_pem: Vec<u8>) -> Result<TlsConfig, TlsError> {
+    // One process-wide provider; a second install (tests, restarts) is a no-op.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    TlsConfig::from_pem(cert_pem, key_pem)
+        .await
+        .map_err(|e| TlsError(e.to_string()))
 }
 
 /// Serve until `shutdown` resolves, then finish in-flight requests and close the pool.
@@ -432,7 +426,7 @@ pub async fn serve_with(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    tls: Option<TlsConfig>,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
     // Time turns missing receipts and reports into alerts; look once a minute.

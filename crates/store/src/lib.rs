@@ -253,6 +253,18 @@ fn create_private(path: &str) -> Result<(), StoreError> {
     }
 }
 
+/// Whether `url` names a PostgreSQL database (`postgres://` or `postgresql://`).
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// The file of a `sqlite://FILE[?options]` URL (empty or `:memory:` for none); `None`
+/// for any other URL.
+pub fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://")?;
+    Some(rest.split('?').next().unwrap_or(rest))
+}
+
 /// Whether the PostgreSQL database at `url` holds no tables (a restore goes only into an
 /// empty database, so nothing of an older one is mixed in). Does not migrate.
 pub async fn postgres_is_empty(url: &str) -> Result<bool, StoreError> {
@@ -278,21 +290,22 @@ impl Store {
     pub async fn connect(url: &str, seal: AuditSeal) -> Result<Store, StoreError> {
         let seal = Arc::new(seal);
         sqlx::any::install_default_drivers();
-        let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
-        let url = if let Some(rest) = url.strip_prefix("sqlite://") {
-            create_private(rest.split('?').next().unwrap_or(rest))?;
-            // create on first start
-            let sep = if rest.contains('?') { '&' } else { '?' };
-            if rest.contains("mode=") {
+        let postgres = is_postgres_url(url);
+        let url =
+            if let (Some(rest), Some(file)) = (url.strip_prefix("sqlite://"), sqlite_file(url)) {
+                create_private(file)?;
+                // create on first start
+                let sep = if rest.contains('?') { '&' } else { '?' };
+                if rest.contains("mode=") {
+                    url.to_string()
+                } else {
+                    format!("sqlite://{rest}{sep}mode=rwc")
+                }
+            } else if postgres {
                 url.to_string()
             } else {
-                format!("sqlite://{rest}{sep}mode=rwc")
-            }
-        } else if postgres {
-            url.to_string()
-        } else {
-            return Err(StoreError::Url(url.to_string()));
-        };
+                return Err(StoreError::Url(url.to_string()));
+            };
         let pool = AnyPoolOptions::new()
             .max_connections(if postgres { 16 } else { 8 })
             .acquire_timeout(Duration::from_secs(10))
