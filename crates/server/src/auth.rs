@@ -347,20 +347,12 @@ pub fn token_hash(token: &str) -> String {
 
 /// Random bytes as hex.
 pub fn random_hex(bytes: usize) -> Result<String, Problem> {
-    let mut b = vec![0u8; bytes];
-    getrandom::getrandom(&mut b).map_err(|e| {
-        Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no-randomness",
-            format!("the system has no randomness available: {e}"),
-        )
-    })?;
-    Ok(hex::encode(b))
+    Ok(cases::random_hex(bytes)?)
 }
 
 /// A new identifier with a readable prefix.
 pub fn new_id(prefix: &str) -> Result<String, Problem> {
-    Ok(format!("{prefix}-{}", random_hex(8)?))
+    Ok(cases::new_id(prefix)?)
 }
 
 /// Issue a token for a user inside a write transaction; returns the token (shown once).

@@ -17,7 +17,6 @@ pub mod admin;
 pub mod applications;
 pub mod audit;
 pub mod auth;
-pub mod cache;
 pub mod custody;
 pub mod demo;
 pub mod edge;
@@ -35,9 +34,7 @@ pub use problem::Problem;
 
 use axum::routing::{get, post, put};
 use axum::Router;
-use chrono::{DateTime, Utc};
 use ed25519_dalek::{SigningKey, VerifyingKey};
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use store::Store;
 use thiserror::Error;
@@ -45,74 +42,33 @@ use thiserror::Error;
 /// Largest request body accepted (bytes).
 pub const MAX_BODY: usize = 1 << 20;
 
-/// The server's clock: the system time, plus an offset tests can move forward (reply
-/// deadlines, token expiry) without sleeping.
-#[derive(Clone, Debug, Default)]
-pub struct Clock {
-    offset_seconds: Arc<AtomicI64>,
-}
-
-impl Clock {
-    /// Now.
-    pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + chrono::Duration::seconds(self.offset_seconds.load(Ordering::Relaxed))
-    }
-
-    /// Move the clock forward (tests and demonstrations).
-    pub fn advance(&self, by: chrono::Duration) {
-        self.offset_seconds
-            .fetch_add(by.num_seconds(), Ordering::Relaxed);
-    }
-}
-
-/// The law and rules the server applies, loaded once at start.
-pub struct Rules {
-    /// Classifier over the dated catalogue.
-    pub classifier: law::Classifier,
-    /// Export rules.
-    pub export: law::ExportChecker,
-    /// The exporting jurisdiction's workflow rules.
-    pub workflow: control::WorkflowRules,
-    /// The risk model.
-    pub risk: control::RiskModel,
-    /// What traceability events mean and the rules checked on each.
-    pub tracking: control::TrackingRules,
-    /// The enterprise credit rating model.
-    pub credit: control::CreditModel,
-}
-
-/// What nearly every request reads, cached for a few seconds ([`cache`]).
-pub struct Caches {
-    /// Organisation id -> organisation and its licences.
-    pub enterprises:
-        cache::TtlCache<String, (control::Organisation, Vec<control::EnterpriseLicence>)>,
-}
-
-/// How long cached identities live.
-pub const CACHE_SECONDS: u64 = 5;
+pub use cases::{api_name, Caches, Clock, Rules, Services, CACHE_SECONDS};
 
 /// Shared state of a running server.
 #[derive(Clone)]
 pub struct AppState {
-    /// The database.
-    pub store: Store,
-    /// The authority's permit-signing key.
-    pub signing_key: Arc<SigningKey>,
-    /// The authority's earlier (rotated-out) public keys: permits and checkpoints they
-    /// signed still verify.
-    pub earlier_keys: Arc<Vec<VerifyingKey>>,
-    /// Clock.
-    pub clock: Clock,
-    /// Law and rules.
-    pub rules: Arc<Rules>,
-    /// Caches.
-    pub caches: Arc<Caches>,
+    /// What the use cases need (database, law, keys, clock); the state reads as these
+    /// through `Deref`, so a handler's `s.store` is the use cases' store.
+    pub services: Services,
     /// New alerts, for subscribers (`GET /api/v1/alerts/stream`).
     pub alerts: tokio::sync::broadcast::Sender<store::Alert>,
     /// Password checks and failed-login throttling.
     pub logins: Arc<auth::Logins>,
     /// How the server is reached (its own TLS, trusted proxies).
     pub edge: Arc<edge::Edge>,
+}
+
+impl axum::extract::FromRef<AppState> for Services {
+    fn from_ref(s: &AppState) -> Services {
+        s.services.clone()
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.services
+    }
 }
 
 /// Alerts a slow subscriber may fall behind by before it is told it missed some.
@@ -177,17 +133,7 @@ impl AppState {
         rules: Rules,
     ) -> Result<AppState, StartError> {
         Ok(AppState {
-            store,
-            signing_key: Arc::new(signing_key),
-            earlier_keys: Arc::new(Vec::new()),
-            clock: Clock::default(),
-            rules: Arc::new(rules),
-            caches: Arc::new(Caches {
-                enterprises: cache::TtlCache::new(
-                    std::time::Duration::from_secs(CACHE_SECONDS),
-                    10_000,
-                ),
-            }),
+            services: Services::new(store, signing_key, rules),
             alerts: tokio::sync::broadcast::channel(ALERT_BACKLOG).0,
             logins: Arc::new(
                 auth::Logins::new(
@@ -207,24 +153,6 @@ impl AppState {
         }
     }
 
-    /// An organisation and its licences (cached).
-    pub async fn organisation_with_licences(
-        &self,
-        id: &str,
-    ) -> Result<Option<(control::Organisation, Vec<control::EnterpriseLicence>)>, Problem> {
-        if let Some(v) = self.caches.enterprises.get(&id.to_string()) {
-            return Ok(Some(v));
-        }
-        let Some(org) = self.store.organisation(id).await? else {
-            return Ok(None);
-        };
-        let licences = self.store.licences_of(id).await?;
-        self.caches
-            .enterprises
-            .put(id.to_string(), (org.clone(), licences.clone()));
-        Ok(Some((org, licences)))
-    }
-
     /// This state reached as `edge` says (its own TLS, trusted proxies).
     pub fn with_edge(mut self, edge: edge::Edge) -> AppState {
         self.edge = Arc::new(edge);
@@ -233,30 +161,8 @@ impl AppState {
 
     /// This state with the authority's earlier public keys (after a key rotation).
     pub fn with_earlier_keys(mut self, keys: Vec<VerifyingKey>) -> AppState {
-        self.earlier_keys = Arc::new(keys);
+        self.services.earlier_keys = Arc::new(keys);
         self
-    }
-
-    /// The public key anyone can verify new permits with.
-    pub fn verifying_key(&self) -> VerifyingKey {
-        self.signing_key.verifying_key()
-    }
-
-    /// Every public key of the authority, current first.
-    pub fn trusted_keys(&self) -> Vec<VerifyingKey> {
-        std::iter::once(self.verifying_key())
-            .chain(self.earlier_keys.iter().copied())
-            .collect()
-    }
-
-    /// The authority's key a permit names (current or earlier), to verify it with; the
-    /// current key when it names none of them (verification then fails).
-    pub fn key_for(&self, permit: &control::SignedPermit) -> VerifyingKey {
-        self.earlier_keys
-            .iter()
-            .find(|k| hex::encode(k.to_bytes()) == permit.key)
-            .copied()
-            .unwrap_or_else(|| self.verifying_key())
     }
 }
 
@@ -268,7 +174,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(p::healthz))
         .route("/openapi.json", get(openapi::json))
-        .merge(openapi::docs())
+        .route("/docs", get(openapi::docs))
+        .merge(portal::routes())
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/me", get(auth::me))
         .route(
@@ -379,14 +286,6 @@ fn epcis_routes() -> Router<AppState> {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             events::CAPTURE_MAX_BODY,
         ))
-}
-
-/// The API name of a unit enum variant (its serde name, e.g. `under_review`).
-pub(crate) fn api_name<T: serde::Serialize>(v: T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
 }
 
 /// The server's own TLS configuration (rustls).

@@ -3,7 +3,6 @@
 //! deadline the jurisdiction's silence rule applies. Each can be downloaded as a document
 //! for authorities not on FentGuard.
 
-use crate::applications::{fetch, record};
 use crate::auth::Caller;
 use crate::paging::{Paged, Paging};
 use crate::{api_name, AppState, Problem};
@@ -12,10 +11,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, Uri};
 use axum::response::IntoResponse;
 use axum::Json;
-use chrono::Duration;
-use control::{
-    may, Action, ImporterReply, NotificationState, Operation, PreExportNotification, Principal,
-};
+use cases::notifications::{load, Settled};
+use control::{ImporterReply, PreExportNotification};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -32,31 +29,13 @@ pub struct NotificationStep {
     pub note: String,
 }
 
-async fn load(
-    s: &AppState,
-    p: &Principal,
-    id: &str,
-) -> Result<(i64, PreExportNotification), Problem> {
-    let (v, n) = s
-        .store
-        .notification(id)
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("no pre-export notification {id}")))?;
-    may(
-        p,
-        &Operation::ReadNotification {
-            country: &n.importing_country,
-        },
-    )?;
-    // A foreign authority sees a notification only once it has been sent.
-    if p.role == control::Role::ForeignAuthorityOfficer
-        && n.state == NotificationState::PendingDispatch
-    {
-        return Err(Problem::not_found(format!(
-            "no pre-export notification {id}"
-        )));
-    }
-    Ok((v, n))
+fn step(st: Settled) -> Json<NotificationStep> {
+    Json(NotificationStep {
+        note: st.note(),
+        state: api_name(st.notification.state),
+        application_state: api_name(st.application_state),
+        id: st.notification.id,
+    })
 }
 
 /// Notifications the caller may see (a foreign authority: those sent to its country).
@@ -68,22 +47,8 @@ pub async fn list(
     uri: Uri,
     page: Result<Query<Paging>, QueryRejection>,
 ) -> Result<Paged<PreExportNotification>, Problem> {
-    let foreign = p.role == control::Role::ForeignAuthorityOfficer;
-    may(
-        &p,
-        &Operation::ReadNotification {
-            country: &p.country,
-        },
-    )?;
     let page = Paging::read(page)?;
-    let mut all = s
-        .store
-        .notifications_page(foreign.then_some(p.country.as_str()), &page)
-        .await?;
-    // The page may come out short; its cursor still continues after the last row read.
-    all.items
-        .retain(|n| !foreign || n.state != NotificationState::PendingDispatch);
-    Ok(Paged(all, uri))
+    Ok(Paged(cases::notifications::list(&s, &p, &page).await?, uri))
 }
 
 /// One notification.
@@ -95,7 +60,7 @@ pub async fn get_one(
     Caller(p, _): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<PreExportNotification>, Problem> {
-    Ok(Json(load(&s, &p, &id).await?.1))
+    Ok(Json(load(&s, &p, &id).await?.notification))
 }
 
 /// The notification as a plain-text document (for authorities not on FentGuard).
@@ -106,7 +71,7 @@ pub async fn document(
     Caller(p, _): Caller,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, Problem> {
-    let (_, n) = load(&s, &p, &id).await?;
+    let n = load(&s, &p, &id).await?.notification;
     Ok((
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         n.document_text(),
@@ -121,102 +86,7 @@ pub async fn send(
     Caller(p, _): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<NotificationStep>, Problem> {
-    may(&p, &Operation::DispatchNotification)?;
-    let (v, mut n) = load(&s, &p, &id).await?;
-    if n.state != NotificationState::PendingDispatch {
-        return Err(Problem::conflict(
-            "wrong-state",
-            format!(
-                "notification {id} was already sent (state {})",
-                api_name(n.state)
-            ),
-        ));
-    }
-    let now = s.clock.now();
-    let before = serde_json::to_value(&n).unwrap_or_default();
-    n.state = NotificationState::Sent;
-    n.sent_at = Some(now);
-    n.reply_deadline = Some(now + Duration::days(s.rules.workflow.notification_reply_days as i64));
-    let mut tx = s.store.write().await?;
-    tx.put_notification(&n, v).await?;
-    tx.audit(
-        now,
-        &p.user,
-        "notification.send",
-        &format!("notification/{id}"),
-        before,
-        serde_json::to_value(&n).unwrap_or_default(),
-    )
-    .await?;
-    tx.commit().await?;
-    let (_, d) = fetch(&s, &n.application_id).await?;
-    Ok(Json(NotificationStep {
-        id,
-        state: api_name(n.state),
-        application_state: api_name(d.workflow.state),
-        note: format!(
-            "sent to the competent authority of {}; reply requested by {}",
-            n.importing_country,
-            n.reply_deadline.map(|d| d.to_rfc3339()).unwrap_or_default()
-        ),
-    }))
-}
-
-async fn settle(
-    s: &AppState,
-    p: &Principal,
-    v: i64,
-    mut n: PreExportNotification,
-    action: Action,
-    audit_action: &str,
-) -> Result<Json<NotificationStep>, Problem> {
-    let now = s.clock.now();
-    let (row, mut d) = fetch(s, &n.application_id).await?;
-    let before = serde_json::to_value(&n).unwrap_or_default();
-    let to = d.workflow.apply(action.clone(), now)?;
-    match &action {
-        Action::ImporterReply(reply) => {
-            n.reply = Some(reply.clone());
-            n.replied_at = Some(now);
-            n.replied_by = Some(p.user.clone());
-            n.state = match reply {
-                // The applicant answers; the notification stays open for the final reply.
-                ImporterReply::RequestInformation { question } => {
-                    d.open_question = Some(format!("from the importing authority: {question}"));
-                    n.reply_deadline = None;
-                    NotificationState::Sent
-                }
-                _ => NotificationState::Answered,
-            };
-        }
-        _ => n.state = NotificationState::Lapsed,
-    }
-    let mut tx = s.store.write().await?;
-    tx.put_notification(&n, v).await?;
-    tx.audit(
-        now,
-        &p.user,
-        audit_action,
-        &format!("notification/{}", n.id),
-        before,
-        serde_json::to_value(&n).unwrap_or_default(),
-    )
-    .await?;
-    record(&mut tx, &row, &d, &p.user, audit_action, now).await?;
-    tx.commit().await?;
-    Ok(Json(NotificationStep {
-        id: n.id.clone(),
-        state: api_name(n.state),
-        application_state: api_name(to),
-        note: match to {
-            control::State::Verified => {
-                "the transaction is confirmed; the licensing officer may decide".into()
-            }
-            control::State::ObjectionReceived => "no consent: no permit can be issued".into(),
-            control::State::AwaitingApplicant => "the applicant must answer first".into(),
-            other => format!("application is now {}", api_name(other)),
-        },
-    }))
+    Ok(step(cases::notifications::send(&s, &p, &id).await?))
 }
 
 /// The importing country's authority replies: `{"reply": "no_objection"}`,
@@ -232,35 +102,9 @@ pub async fn reply(
     Path(id): Path<String>,
     body: Result<Json<ImporterReply>, JsonRejection>,
 ) -> Result<Json<NotificationStep>, Problem> {
-    let (v, n) = load(&s, &p, &id).await?;
-    may(
-        &p,
-        &Operation::ReplyNotification {
-            country: &n.importing_country,
-        },
-    )?;
+    let stored = cases::notifications::open_for_reply(&s, &p, &id).await?;
     let Json(r) = body?;
-    let empty = match &r {
-        ImporterReply::Objection { reason } => reason.trim().is_empty(),
-        ImporterReply::RequestInformation { question } => question.trim().is_empty(),
-        ImporterReply::NoObjection => false,
-    };
-    if empty {
-        return Err(Problem::unprocessable(
-            "invalid-body",
-            "an objection needs a 'reason' and a request for information a 'question'",
-        ));
-    }
-    if n.state != NotificationState::Sent {
-        return Err(Problem::conflict(
-            "wrong-state",
-            format!(
-                "notification {id} is not awaiting a reply (state {})",
-                api_name(n.state)
-            ),
-        ));
-    }
-    settle(&s, &p, v, n, Action::ImporterReply(r), "notification.reply").await
+    Ok(step(cases::notifications::reply(&s, &p, stored, r).await?))
 }
 
 /// After the reply deadline, public security applies the jurisdiction's silence rule.
@@ -271,27 +115,5 @@ pub async fn lapse(
     Caller(p, _): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<NotificationStep>, Problem> {
-    may(&p, &Operation::DispatchNotification)?;
-    let (v, n) = load(&s, &p, &id).await?;
-    if !n.overdue(s.clock.now()) {
-        return Err(Problem::conflict(
-            "deadline-not-passed",
-            format!(
-                "notification {id} is not past its reply deadline ({})",
-                n.reply_deadline
-                    .map(|d| d.to_rfc3339())
-                    .unwrap_or_else(|| "none set".into())
-            ),
-        ));
-    }
-    let rule = s.rules.workflow.silence_rule;
-    settle(
-        &s,
-        &p,
-        v,
-        n,
-        Action::ImporterSilence(rule),
-        "notification.lapse",
-    )
-    .await
+    Ok(step(cases::notifications::lapse(&s, &p, &id).await?))
 }

@@ -1,15 +1,14 @@
-//! The OpenAPI 3.1 description, generated from the handlers' annotations, and the
-//! interactive documentation page (Scalar; its script loads from a CDN, so in an
-//! air-gapped site use `/openapi.json` with any local viewer).
+//! The OpenAPI 3.1 description, generated from the handlers' annotations, and the API
+//! reference page at `/docs`: rendered on the server from the same description, in the
+//! portal's shell, with nothing loaded from the internet (closed networks).
 
 use crate::{
     admin, applications, audit, auth, events, notifications, oversight, permits, substances,
-    AppState, Problem,
+    Problem,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_scalar::{Scalar, Servable};
 
 struct BearerAuth;
 
@@ -146,7 +145,65 @@ pub async fn json() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
 
-/// `GET /docs`.
-pub fn docs() -> axum::Router<AppState> {
-    axum::Router::new().merge(Scalar::with_url("/docs", ApiDoc::openapi()))
+/// `GET /docs`: every operation by tag, with its parameters, body, answers and whether
+/// it needs a token; `/openapi.json` for tools.
+pub async fn docs(chosen: portal::layout::Chosen) -> axum::response::Response {
+    use maud::html;
+    let shell = portal::Shell {
+        chosen,
+        path: "/docs",
+        nav: portal::layout::Nav::Api,
+    };
+    let l = shell.lang();
+    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let empty = serde_json::Map::new();
+    let paths = doc["paths"].as_object().unwrap_or(&empty);
+    // tag -> (method, path, operation), in path order.
+    let mut by_tag: std::collections::BTreeMap<String, Vec<(&str, &str, &serde_json::Value)>> =
+        Default::default();
+    for (path, item) in paths {
+        for method in ["get", "post", "put", "patch", "delete", "options"] {
+            if let Some(op) = item.get(method) {
+                let tag = op["tags"][0].as_str().unwrap_or("other").to_string();
+                by_tag.entry(tag).or_default().push((method, path, op));
+            }
+        }
+    }
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    shell.render(
+        &l.t("api-title"),
+        html! {
+            p { (l.t("api-lead")) " " a href="/openapi.json" { "/openapi.json" } }
+            nav aria-label=(l.t("api-tags")) {
+                ul { @for tag in by_tag.keys() { li { a href={ "#tag-" (tag.replace(' ', "-")) } { (tag) } } } }
+            }
+            @for (tag, ops) in &by_tag {
+                section aria-labelledby={ "tag-" (tag.replace(' ', "-")) } {
+                    h2 id={ "tag-" (tag.replace(' ', "-")) } { (tag) }
+                    @for (method, path, op) in ops {
+                        article.verdict {
+                            h3 { code { (method.to_uppercase()) " " (path) } }
+                            @if op.get("security").is_some() { p.hint { (l.t("api-token")) } } @else { p.hint { (l.t("api-public")) } }
+                            @if let Some(d) = op.get("description").or(op.get("summary")) { p { (text(d)) } }
+                            @if let Some(params) = op["parameters"].as_array() {
+                                h4 { (l.t("api-parameters")) }
+                                table { tbody { @for p in params {
+                                    tr { td { code { (text(&p["name"])) } } td { (text(&p["in"])) } td { (text(&p["description"])) } }
+                                } } }
+                            }
+                            @if let Some(body) = op["requestBody"]["content"].as_object() {
+                                p { (l.t("api-body")) " " @for ct in body.keys() { code { (ct) } " " } }
+                            }
+                            @if let Some(answers) = op["responses"].as_object() {
+                                h4 { (l.t("api-responses")) }
+                                table { tbody { @for (code, r) in answers {
+                                    tr { td { code { (code) } } td { (text(&r["description"])) } }
+                                } } }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
 }

@@ -12,7 +12,6 @@ use axum::http::{StatusCode, Uri};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::Json;
 use chrono::{DateTime, Duration, Utc};
-use control::credit::RecordEntry;
 use control::{may, CreditRating, Deadline, Operation, Principal, Role};
 use epcis::identifier::canonical_or_same;
 use serde::{Deserialize, Serialize};
@@ -431,43 +430,6 @@ pub async fn alert_stream(
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
-/// An enterprise's credit rating as of now, from its alerts and refused applications.
-pub async fn rating_of(s: &AppState, enterprise: &str) -> Result<CreditRating, Problem> {
-    let now = s.clock.now();
-    let alerts = s
-        .store
-        .alerts_where(&AlertFilter {
-            org: Some(enterprise.to_string()),
-            ..AlertFilter::default()
-        })
-        .await?;
-    // An alert's kind is its reason code; the model weighs the kinds it knows. Only what
-    // counts against this enterprise: its own record and the claims about it an authority
-    // confirmed, never an open claim (by it or about it).
-    let mut record: Vec<RecordEntry> = alerts
-        .iter()
-        .filter(|a| a.counts_against() == Some(enterprise))
-        .map(|a| RecordEntry {
-            at: a.at,
-            code: a.kind.clone(),
-            subject: format!("alert/{}", a.id),
-        })
-        .collect();
-    record.extend(
-        s.store
-            .refusals(enterprise)
-            .await?
-            .into_iter()
-            .map(|(at, id)| RecordEntry {
-                at,
-                code: "refused_application".into(),
-                subject: format!("export-application/{id}"),
-            }),
-    );
-    let since = record.iter().map(|r| r.at).min().unwrap_or(now).min(now);
-    Ok(s.rules.credit.rate(enterprise, &record, since, now))
-}
-
 /// An enterprise's credit rating: score, grade, reason codes and how it moved.
 #[utoipa::path(get, path = "/api/v1/enterprises/{id}/credit-rating", params(("id" = String, Path, description = "Enterprise id")),
     responses((status = 200, description = "The rating", body = CreditRating), (status = 404, description = "No such enterprise", body = Problem)), security(("bearer" = [])), tag = "tracking")]
@@ -480,7 +442,7 @@ pub async fn credit_rating(
     if s.store.organisation(&id).await?.is_none() {
         return Err(Problem::not_found(format!("enterprise {id}")));
     }
-    Ok(Json(rating_of(&s, &id).await?))
+    Ok(Json(cases::credit::rating_of(&s, &id).await?))
 }
 
 /// What one reconciliation raised.

@@ -234,6 +234,40 @@ impl From<control::Denied> for Problem {
     }
 }
 
+impl From<cases::CaseError> for Problem {
+    fn from(e: cases::CaseError) -> Problem {
+        use cases::CaseError as E;
+        match e {
+            E::Denied(d) => Problem::from(d),
+            E::NotFound(what) => Problem::not_found(what),
+            E::Refused {
+                code,
+                detail,
+                errors,
+                context,
+            } => {
+                let mut p = Problem::unprocessable(code.as_str(), detail).with_errors(errors);
+                p.context = context;
+                p
+            }
+            E::Conflict { code, detail } => Problem::conflict(code.as_str(), detail),
+            E::Workflow(w) => Problem::from(w),
+            E::Input(i) => Problem::from(i),
+            E::Export(x) => Problem::from(x),
+            E::Store(s) => Problem::from(s),
+            E::Damaged(detail) => {
+                tracing::error!(%detail, "damaged record");
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "storage", detail)
+            }
+            e @ E::NoRandomness(_) => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no-randomness",
+                e.to_string(),
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

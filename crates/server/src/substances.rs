@@ -74,16 +74,16 @@ pub async fn classify(
 ) -> Result<Json<law::Classification>, Problem> {
     may(&p, &Operation::CheckSubstance)?;
     let Json(input) = body?;
-    let date = input.date.unwrap_or_else(|| s.clock.now().date_naive());
     let which = match input.jurisdiction {
         JurisdictionIn::All => law::Jurisdictions::All,
         JurisdictionIn::Cn => law::Jurisdictions::Cn,
         JurisdictionIn::Us => law::Jurisdictions::Us,
     };
-    Ok(Json(s.rules.classifier.classify_text(
+    Ok(Json(cases::substances::classify(
+        &s,
         &input.input,
+        input.date,
         which,
-        date,
     )?))
 }
 
@@ -100,16 +100,15 @@ pub async fn export_check(
 ) -> Result<Json<law::ExportAnswer>, Problem> {
     may(&p, &Operation::CheckSubstance)?;
     let Json(q) = body?;
-    let r = &s.rules;
-    let date = q.date.unwrap_or_else(|| s.clock.now().date_naive());
-    let answer = r.export.check(
-        &r.classifier,
-        &q.substance,
-        &q.destination,
-        q.quantity.as_deref(),
-        date,
-        q.mixture.as_deref(),
-        q.from.as_deref().unwrap_or(&r.workflow.jurisdiction),
-    )?;
-    Ok(Json(answer))
+    Ok(Json(cases::substances::export_check(
+        &s,
+        &cases::substances::ExportQuestion {
+            substance: &q.substance,
+            destination: &q.destination,
+            quantity: q.quantity.as_deref(),
+            date: q.date,
+            mixture: q.mixture.as_deref(),
+            from: q.from.as_deref(),
+        },
+    )?))
 }

@@ -47,7 +47,7 @@ impl Api {
     /// On a seeded database, reading structures within other size limits.
     pub async fn with_limits(url: &str, limits: chem::Limits) -> Api {
         let (mut s, tokens) = seeded(url).await;
-        std::sync::Arc::get_mut(&mut s.rules)
+        std::sync::Arc::get_mut(&mut s.services.rules)
             .expect("rules not shared yet")
             .classifier
             .set_limits(limits);
@@ -110,6 +110,36 @@ impl Api {
             "{method} {uri}: {v}"
         );
         (status, headers, v)
+    }
+
+    /// A page request (no token; pages answer HTML, so no problem+json check): the
+    /// status, headers and body text.
+    pub async fn page(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
+        let mut req = Request::builder().method(method).uri(uri);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = router(self.s.clone())
+            .oneshot(req.body(Body::from(body.to_string())).expect("request"))
+            .await
+            .expect("response");
+        let status = res.status();
+        assert!(!status.is_server_error(), "{method} {uri} -> {status}");
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 4 << 20)
+            .await
+            .expect("body");
+        (
+            status,
+            headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
     }
 
     /// A request with an optional JSON body.

@@ -1,0 +1,51 @@
+//! "Is this controlled?" and "do I need a licence?": the same resolver and answers for
+//! the API, the pages and the CLI. Asking reads no one's records, so anyone may ask
+//! (`control::Operation::CheckSubstance`); the cost of an answer is bounded by
+//! `chem::Limits` whoever asks.
+
+use crate::{CaseError, Services};
+use chrono::NaiveDate;
+
+/// Classify a chemical (a name, name + salt, CAS number, InChIKey, SMILES or molfile)
+/// for `which` jurisdictions as the law stood on `date` (default: today).
+pub fn classify(
+    s: &Services,
+    input: &str,
+    date: Option<NaiveDate>,
+    which: law::Jurisdictions,
+) -> Result<law::Classification, CaseError> {
+    let date = date.unwrap_or_else(|| s.clock.now().date_naive());
+    Ok(s.rules.classifier.classify_text(input, which, date)?)
+}
+
+/// An export question: substance, destination, quantity, date, mixture, and the
+/// exporting jurisdiction (default: this authority's).
+pub struct ExportQuestion<'a> {
+    /// The substance, read as a classification's input is.
+    pub substance: &'a str,
+    /// Destination (ISO 3166-1 alpha-2).
+    pub destination: &'a str,
+    /// Quantity with a mass unit ("25 kg").
+    pub quantity: Option<&'a str>,
+    /// Date of export (default: today).
+    pub date: Option<NaiveDate>,
+    /// Mixture as "NAME_OR_CAS=PERCENT,...".
+    pub mixture: Option<&'a str>,
+    /// Exporting jurisdiction.
+    pub from: Option<&'a str>,
+}
+
+/// Does this export need a licence?
+pub fn export_check(s: &Services, q: &ExportQuestion<'_>) -> Result<law::ExportAnswer, CaseError> {
+    let r = &s.rules;
+    let date = q.date.unwrap_or_else(|| s.clock.now().date_naive());
+    Ok(r.export.check(
+        &r.classifier,
+        q.substance,
+        q.destination,
+        q.quantity,
+        date,
+        q.mixture,
+        q.from.unwrap_or(&r.workflow.jurisdiction),
+    )?)
+}

@@ -1,0 +1,36 @@
+//! # portal: FentGuard in a browser
+//!
+//! Pages rendered on the server (maud templates compiled into the binary), in English
+//! and Simplified Chinese ([`i18n`]: Fluent catalogues), calling the same use cases as
+//! the JSON API (`cases`), never the API itself and never a rule of their own. Every form
+//! works without JavaScript; no script, style or font comes from anywhere but FentGuard
+//! ([`assets`]), and each page's Content-Security-Policy says so to the browser.
+//!
+//! Where to add a page: a module under `pages`, its texts in both `locales/*/portal.ftl`,
+//! its route in [`routes`], a case in `crates/portal/tests/pages.rs`.
+
+#![warn(missing_docs)]
+
+pub mod assets;
+pub mod i18n;
+pub mod layout;
+mod pages;
+
+use axum::extract::FromRef;
+use axum::routing::get;
+use axum::Router;
+use cases::Services;
+pub use i18n::Lang;
+pub use layout::Shell;
+
+/// The portal's routes, for a router whose state gives the use cases' [`Services`].
+pub fn routes<S>() -> Router<S>
+where
+    Services: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
+    Router::new()
+        .route("/", get(pages::landing::show))
+        .route("/check", get(pages::check::show).post(pages::check::submit))
+        .route("/assets/{name}", get(assets::serve))
+}

@@ -1,0 +1,225 @@
+//! Check a chemical: a name, CAS number, InChIKey, SMILES or molfile in, the verdict per
+//! jurisdiction out, with the conditions, reasons, atoms, listings and the date of the
+//! law; "did you mean" for names not on file. The same use case as
+//! `POST /api/v1/classifications` (`cases::substances::classify`).
+
+use crate::i18n::Lang;
+use crate::layout::{Chosen, Nav, Shell};
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Form, FromRef, Query, State};
+use axum::response::Response;
+use cases::{CaseError, Services};
+use chrono::NaiveDate;
+use law::{Classification, Status, Verdict};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+/// The form's fields.
+#[derive(Debug, Default, Deserialize)]
+pub struct CheckForm {
+    /// What to check.
+    #[serde(default)]
+    pub q: String,
+    /// The law as it stood on this date (`YYYY-MM-DD`; empty: today).
+    #[serde(default)]
+    pub date: String,
+}
+
+/// `GET /check` (the empty form, or an answer for `?q=`: the "did you mean" links).
+pub async fn show<S>(
+    State(s): State<S>,
+    chosen: Chosen,
+    form: Result<Query<CheckForm>, QueryRejection>,
+) -> Response
+where
+    Services: FromRef<S>,
+{
+    let form = form.map(|Query(f)| f).unwrap_or_default();
+    answer(&Services::from_ref(&s), chosen, form)
+}
+
+/// `POST /check` (the form; a molfile is too long for a link).
+pub async fn submit<S>(
+    State(s): State<S>,
+    chosen: Chosen,
+    form: Result<Form<CheckForm>, FormRejection>,
+) -> Response
+where
+    Services: FromRef<S>,
+{
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    answer(&Services::from_ref(&s), chosen, form)
+}
+
+fn answer(s: &Services, chosen: Chosen, form: CheckForm) -> Response {
+    let shell = Shell {
+        chosen,
+        path: "/check",
+        nav: Nav::Check,
+    };
+    let l = shell.lang();
+    let date = form.date.trim();
+    let parsed_date = if date.is_empty() {
+        Ok(None)
+    } else {
+        NaiveDate::parse_from_str(date, "%Y-%m-%d").map(Some)
+    };
+    let outcome = match (&parsed_date, form.q.trim()) {
+        (_, "") => html! {},
+        (Err(_), _) => error(&l.t_with("check-bad-date", &[("date", date)])),
+        (Ok(d), q) => match cases::substances::classify(s, q, *d, law::Jurisdictions::All) {
+            Ok(c) => classification(l, &c),
+            Err(e) => refusal(l, &e),
+        },
+    };
+    shell.render(
+        &l.t("check-title"),
+        html! {
+            form method="post" action="/check" {
+                label for="q" { (l.t("check-input-label")) }
+                p.hint #q-hint { (l.t("check-input-hint")) }
+                textarea #q name="q" rows="4" required aria-describedby="q-hint" spellcheck="false" { (form.q) }
+                label for="date" { (l.t("check-date-label")) }
+                input #date type="date" name="date" value=(date);
+                button type="submit" { (l.t("check-submit")) }
+            }
+            (outcome)
+        },
+    )
+}
+
+fn error(text: &str) -> Markup {
+    html! { div.error role="alert" { p { (text) } } }
+}
+
+fn refusal(l: Lang, e: &CaseError) -> Markup {
+    match e {
+        CaseError::Input(law::InputError::TooLarge(limit)) => {
+            error(&l.t_with("check-too-large", &[("limit", &limit.to_string())]))
+        }
+        CaseError::Input(i) => html! {
+            div.error role="alert" {
+                p { (l.t("check-not-recognised")) }
+                p.detail { (i.to_string()) }
+                @if !i.did_you_mean().is_empty() {
+                    p { (l.t("check-did-you-mean")) }
+                    ul.suggestions {
+                        @for name in i.did_you_mean() {
+                            li { a href={ "/check?q=" (encode(name)) } { (name) } }
+                        }
+                    }
+                }
+            }
+        },
+        other => error(&other.to_string()),
+    }
+}
+
+/// `text` for a query string (the suggestions are names: letters, digits, punctuation).
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn status_id(s: Status) -> &'static str {
+    match s {
+        Status::Controlled => "status-controlled",
+        Status::Undetermined => "status-undetermined",
+        Status::NotControlled => "status-not-controlled",
+    }
+}
+
+fn classification(l: Lang, c: &Classification) -> Markup {
+    html! {
+        section.answer aria-labelledby="answer-title" {
+            h2 #answer-title { (l.t("check-answer")) }
+            dl.facts {
+                @if let Some(name) = &c.name { dt { (l.t("check-name")) } dd { (name) } }
+                @if let Some(smiles) = &c.parent_smiles { dt { (l.t("check-smiles")) } dd { code { (smiles) } } }
+                @if let Some(key) = &c.parent_inchikey { dt { "InChIKey" } dd { code { (key) } } }
+                dt { (l.t("check-law-date")) } dd { (l.date(c.date)) }
+            }
+            @for v in &c.verdicts { (verdict(l, v)) }
+            @if !c.other_listings.is_empty() {
+                h3 { (l.t("check-other-listings")) }
+                table {
+                    thead { tr { th { (l.t("check-jurisdiction")) } th { (l.t("check-list")) } th { (l.t("check-entry")) } th { (l.t("check-category")) } th { (l.t("check-from")) } } }
+                    tbody {
+                        @for o in &c.other_listings {
+                            tr { td { (o.jurisdiction) } td { (o.listing.list) } td { (o.listing.entry) } td { (o.listing.category) } td { (o.listing.effective_from.map(|d| l.date(d)).unwrap_or_else(|| l.t("check-no-date"))) } }
+                        }
+                    }
+                }
+            }
+            @if !c.notes.is_empty() {
+                h3 { (l.t("check-notes")) }
+                ul { @for n in &c.notes { li { (n) } } }
+            }
+        }
+    }
+}
+
+fn verdict(l: Lang, v: &Verdict) -> Markup {
+    let jurisdiction = l.t(&format!("jurisdiction-{}", v.jurisdiction));
+    html! {
+        article.verdict {
+            h3 {
+                (jurisdiction) " "
+                span class={ "status " (status_id(v.status)) } { (l.t(status_id(v.status))) }
+            }
+            @if let Some(g) = &v.generic {
+                h4 { (l.t("check-generic")) }
+                p { (g.instrument) " · " (l.t_with("check-in-force-from", &[("date", &g.in_force_from)])) }
+                @if !g.conditions.is_empty() {
+                    p { (l.t("check-conditions")) " " @for (i, c) in g.conditions.iter().enumerate() { @if i > 0 { ", " } code { (c) } } }
+                }
+                @if !g.reasons.is_empty() {
+                    ul.reasons { @for r in &g.reasons { li { (r) } } }
+                }
+                @if !g.atoms.is_empty() {
+                    table.atoms {
+                        caption { (l.t("check-atoms-caption")) }
+                        thead { tr { th { (l.t("check-region")) } th { (l.t("check-atoms")) } } }
+                        tbody {
+                            @for (region, atoms) in &g.atoms {
+                                tr { td { (region) } td { (atoms.iter().map(|a| (a + 1).to_string()).collect::<Vec<_>>().join(", ")) } }
+                            }
+                        }
+                    }
+                }
+                @if !g.flags.is_empty() {
+                    p.flags { (l.t("check-flags")) " " @for f in &g.flags { code { (f) } " " } }
+                }
+            }
+            @if !v.listings.is_empty() {
+                h4 { (l.t("check-listings")) }
+                table {
+                    thead { tr { th { (l.t("check-list")) } th { (l.t("check-entry")) } th { (l.t("check-category")) } th { (l.t("check-from")) } th { (l.t("check-instrument")) } } }
+                    tbody {
+                        @for x in &v.listings {
+                            tr {
+                                td { (x.list) }
+                                td { (x.entry) }
+                                td { (x.category) }
+                                td { (x.effective_from.map(|d| l.date(d)).unwrap_or_else(|| l.t("check-no-date"))) }
+                                td { (x.instrument) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !v.undetermined_because.is_empty() {
+                h4 { (l.t("check-undetermined-because")) }
+                ul { @for r in &v.undetermined_because { li { (r) } } }
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! The landing page: what FentGuard is, and where to start.
+
+use crate::layout::{Chosen, Nav, Shell};
+use axum::response::Response;
+use maud::html;
+
+/// `GET /`.
+pub async fn show(chosen: Chosen) -> Response {
+    let shell = Shell {
+        chosen,
+        path: "/",
+        nav: Nav::Home,
+    };
+    let l = shell.lang();
+    shell.render(
+        &l.t("landing-title"),
+        html! {
+            p.lead { (l.t("landing-lead")) }
+            ul.pillars {
+                li { h2 { (l.t("landing-law-title")) } p { (l.t("landing-law")) } }
+                li { h2 { (l.t("landing-licensing-title")) } p { (l.t("landing-licensing")) } }
+                li { h2 { (l.t("landing-tracking-title")) } p { (l.t("landing-tracking")) } }
+            }
+            h2 { (l.t("landing-start")) }
+            ul.actions {
+                li { a.button href="/check" { (l.t("nav-check")) } }
+                li { a href="/docs" { (l.t("landing-api")) } }
+            }
+        },
+    )
+}
