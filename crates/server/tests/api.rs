@@ -327,10 +327,13 @@ async fn security_headers_on_every_answer() {
             assert_eq!(get(&h, "cache-control"), "", "{uri}");
         }
     }
+    // Pages (the API reference too) may load FentGuard's own styles, nothing else.
     let h = headers("/docs", None).await;
     let csp = get(&h, "content-security-policy");
     assert!(
-        csp.contains("frame-ancestors 'none'") && !csp.contains("default-src"),
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("default-src 'none'")
+            && csp.contains("style-src 'self'"),
         "{csp}"
     );
 }
