@@ -14,6 +14,20 @@ async fn api() -> (tempfile::TempDir, Api) {
     (dir, api)
 }
 
+/// The check form as a browser posts it: the status and the page.
+async fn post_check(api: &Api, fields: &[(&str, &str)]) -> (StatusCode, String) {
+    let body = serde_urlencoded::to_string(fields).expect("form");
+    let (st, _, page) = api
+        .page(
+            "POST",
+            "/check",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            &body,
+        )
+        .await;
+    (st, page)
+}
+
 /// Every `src=` and `href=` of a page points into FentGuard (a path, a fragment or a
 /// query of the same page), and no message id is left untranslated.
 fn assert_self_contained(page: &str) {
@@ -129,20 +143,7 @@ async fn the_check_page_answers_as_the_api_does() {
             )
             .await;
         assert_eq!(st, StatusCode::OK, "{input}: {v}");
-        let body = format!(
-            "q={}&date=2026-06-01",
-            serde_urlencoded::to_string([("x", input)])
-                .unwrap()
-                .trim_start_matches("x=")
-        );
-        let (st, _, page) = api
-            .page(
-                "POST",
-                "/check",
-                &[("content-type", "application/x-www-form-urlencoded")],
-                &body,
-            )
-            .await;
+        let (st, page) = post_check(&api, &[("q", input), ("date", "2026-06-01")]).await;
         assert_eq!(st, StatusCode::OK);
         assert_self_contained(&page);
         for verdict in v["verdicts"].as_array().unwrap() {
@@ -212,20 +213,7 @@ async fn what_cannot_be_identified_is_never_shown_as_not_controlled() {
     assert!(bad_date.contains("is not a date") && !bad_date.contains("class=\"status "));
     // A structure beyond the limits is refused on the page too, not judged.
     let ladder = common::ladder(60);
-    let body = format!(
-        "q={}",
-        serde_urlencoded::to_string([("x", ladder.as_str())])
-            .unwrap()
-            .trim_start_matches("x=")
-    );
-    let (st, _, big) = api
-        .page(
-            "POST",
-            "/check",
-            &[("content-type", "application/x-www-form-urlencoded")],
-            &body,
-        )
-        .await;
+    let (st, big) = post_check(&api, &[("q", ladder.as_str())]).await;
     assert_eq!(st, StatusCode::OK);
     assert!(
         big.contains("larger than FentGuard judges"),
