@@ -155,7 +155,9 @@ pub async fn docs(chosen: portal::layout::Chosen) -> axum::response::Response {
         nav: portal::layout::Nav::Api,
     };
     let l = shell.lang();
-    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    // The description is fixed at build time: derive it once, not per request.
+    static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    let doc = DOC.get_or_init(|| serde_json::to_value(ApiDoc::openapi()).unwrap_or_default());
     let empty = serde_json::Map::new();
     let paths = doc["paths"].as_object().unwrap_or(&empty);
     // tag -> (method, path, operation), in path order.

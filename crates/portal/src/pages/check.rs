@@ -105,7 +105,7 @@ fn refusal(l: Lang, e: &CaseError) -> Markup {
                     p { (l.t("check-did-you-mean")) }
                     ul.suggestions {
                         @for name in i.did_you_mean() {
-                            li { a href={ "/check?q=" (encode(name)) } { (name) } }
+                            li { a href={ "/check?" (serde_urlencoded::to_string([("q", name)]).unwrap_or_default()) } { (name) } }
                         }
                     }
                 }
@@ -113,20 +113,6 @@ fn refusal(l: Lang, e: &CaseError) -> Markup {
         },
         other => error(&other.to_string()),
     }
-}
-
-/// `text` for a query string (the suggestions are names: letters, digits, punctuation).
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 fn status_id(s: Status) -> &'static str {
