@@ -21,7 +21,7 @@ check() { if ! eval "$1"; then echo "FAILED: $1" >&2; exit 1; fi; }
 
 # --- README walk-through starts here ---
 step "seed one organisation and user per role; keep their tokens"
-"$bin" demo seed --db "$db" --key "$tmp/key" > "$tmp/tokens.json"
+"$bin" demo seed --db "$db" --key "$tmp/key" > "$tmp/tokens.json" 2> "$tmp/sign-in.txt"
 tok() { jq -r ".$1" "$tmp/tokens.json"; }
 EXPORTER=$(tok compliance_officer); OFFICER=$(tok licensing_officer)
 OFFICER2=$(tok second_licensing_officer); POLICE=$(tok public_security_officer)
@@ -197,6 +197,21 @@ step "the audit trail is intact"
 curl -s -H "Authorization: Bearer $ADMIN" "$api/audit/verify" | tee "$tmp/audit.json" | jq .
 check '[ "$(jq -r .valid "$tmp/audit.json")" = true ]'
 # --- README walk-through ends here ---
+
+step "the exporter signs in to the portal with the name and password demo seed printed"
+password=$(awk '$1 == "demo-compliance_officer" {print $2}' "$tmp/sign-in.txt")
+check '[ -n "$password" ]'
+jar="$tmp/cookies.txt"
+curl -s -c "$jar" "http://127.0.0.1:$port/sign-in" > "$tmp/sign-in.html"
+form_token=$(sed -n 's/.*name="form_token" value="\([0-9a-f]*\)".*/\1/p' "$tmp/sign-in.html")
+check '[ ${#form_token} = 64 ]'
+curl -s -b "$jar" -c "$jar" -o /dev/null -w '%{http_code} %{redirect_url}\n' \
+  --data-urlencode username=demo-compliance_officer --data-urlencode "password=$password" \
+  --data-urlencode "form_token=$form_token" "http://127.0.0.1:$port/sign-in" > "$tmp/signed-in.txt"
+check 'grep -q "^303 .*/work$" "$tmp/signed-in.txt"'
+curl -s -b "$jar" "http://127.0.0.1:$port/work" > "$tmp/work.html"
+check 'grep -q "$APP" "$tmp/work.html" && grep -q "demo-compliance_officer" "$tmp/work.html"'
+echo "signed in; My work lists $APP"
 
 kill -TERM $server; wait $server
 "$bin" audit verify --db "$db" --key "$tmp/key" --checkpoints "$tmp/fentguard-checkpoints.jsonl"

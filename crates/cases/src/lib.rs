@@ -22,6 +22,7 @@ pub mod applications;
 pub mod cache;
 pub mod credit;
 pub mod notifications;
+pub mod signin;
 pub mod substances;
 
 use chrono::{DateTime, Utc};
@@ -93,11 +94,19 @@ pub struct Services {
     pub rules: Arc<Rules>,
     /// Caches.
     pub caches: Arc<Caches>,
+    /// Password checks, failed-sign-in throttling, session lifetimes.
+    pub logins: Arc<signin::Logins>,
 }
 
 impl Services {
-    /// Services over `store` with `rules`, signing with `signing_key`.
-    pub fn new(store: Store, signing_key: SigningKey, rules: Rules) -> Services {
+    /// Services over `store` with `rules`, signing with `signing_key`, checking
+    /// passwords with `logins`.
+    pub fn new(
+        store: Store,
+        signing_key: SigningKey,
+        rules: Rules,
+        logins: signin::Logins,
+    ) -> Services {
         Services {
             store,
             signing_key: Arc::new(signing_key),
@@ -110,6 +119,7 @@ impl Services {
                     10_000,
                 ),
             }),
+            logins: Arc::new(logins),
         }
     }
 
@@ -201,6 +211,28 @@ pub enum CaseError {
     /// A stored record no longer reads: damage to report, never a record to hide.
     #[error("{0}")]
     Damaged(String),
+    /// The caller is not signed in, or its credentials are wrong (401).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Too many failed sign-ins: the key is locked until `until` (429).
+    #[error("too many failed logins from this {}; try again after {} or ask an administrator to unlock the account", match key { signin::LockedKey::Account => "account", signin::LockedKey::Address => "address" }, until.format("%Y-%m-%d %H:%M UTC"))]
+    Locked {
+        /// Until when.
+        until: DateTime<Utc>,
+        /// The account's or the address's counter.
+        key: signin::LockedKey,
+        /// Seconds until then.
+        retry_after_seconds: u64,
+    },
+    /// Too many password checks at once: come back shortly (503).
+    #[error("too many logins at once; try again in a few seconds")]
+    Busy {
+        /// Seconds to wait.
+        retry_after_seconds: u64,
+    },
+    /// The password checks cannot run (503).
+    #[error("{0}")]
+    PasswordCheck(String),
     /// The system has no randomness for a new identifier.
     #[error("the system has no randomness available: {0}")]
     NoRandomness(String),

@@ -102,6 +102,56 @@ impl Failures {
     }
 }
 
+/// How long a browser session lasts: it ends after `idle_minutes` without a request, and
+/// `absolute_hours` after sign-in whatever happens (OWASP Session Management Cheat Sheet:
+/// both an idle and an absolute timeout; these are FentGuard's defaults).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionPolicy {
+    /// Minutes without a request after which a session ends.
+    pub idle_minutes: i64,
+    /// Hours after sign-in after which a session ends.
+    pub absolute_hours: i64,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> SessionPolicy {
+        SessionPolicy {
+            idle_minutes: 30,
+            absolute_hours: 12,
+        }
+    }
+}
+
+/// Why a session is over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// No request for longer than the idle timeout; ended at this time.
+    Idle(DateTime<Utc>),
+    /// Signed in longer ago than the absolute timeout; ended at this time.
+    Absolute(DateTime<Utc>),
+}
+
+impl SessionPolicy {
+    /// Whether a session signed in at `created` and last used at `last_seen` is over at
+    /// `now`, and why (the absolute limit is reported first: it cannot be renewed).
+    pub fn ended(
+        &self,
+        created: DateTime<Utc>,
+        last_seen: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<SessionEnd> {
+        let absolute = created + Duration::hours(self.absolute_hours.max(1));
+        let idle = last_seen + Duration::minutes(self.idle_minutes.max(1));
+        if now >= absolute {
+            Some(SessionEnd::Absolute(absolute))
+        } else if now >= idle {
+            Some(SessionEnd::Idle(idle))
+        } else {
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +188,25 @@ mod tests {
         assert!(
             f.locked_at(now + Duration::minutes(15)).is_none(),
             "runs out"
+        );
+    }
+
+    #[test]
+    fn a_session_ends_when_idle_and_at_the_absolute_limit_whatever_its_use() {
+        let p = SessionPolicy::default();
+        let t0: DateTime<Utc> = "2026-01-01T08:00:00Z".parse().expect("time");
+        let m = Duration::minutes;
+        assert_eq!(p.ended(t0, t0, t0 + m(29)), None);
+        assert_eq!(
+            p.ended(t0, t0, t0 + m(30)),
+            Some(SessionEnd::Idle(t0 + m(30)))
+        );
+        // Used every 20 minutes it lives on, until 12 hours after sign-in.
+        let seen = t0 + m(11 * 60 + 50);
+        assert_eq!(p.ended(t0, seen, t0 + m(11 * 60 + 59)), None);
+        assert_eq!(
+            p.ended(t0, seen, t0 + m(12 * 60)),
+            Some(SessionEnd::Absolute(t0 + m(12 * 60)))
         );
     }
 }

@@ -301,16 +301,26 @@ pub fn demo_seed(db: &str, key: &Path) -> Result<ExitCode> {
     runtime()?.block_on(async {
         let (store, _) = open(db, key, Purpose::Write).await?;
         let now = chrono::Utc::now();
-        let mut tokens = server::demo::seed(&store, now)
+        let mut users = server::demo::seed_users(&store, now)
             .await
             .map_err(|p| anyhow::anyhow!("seeding {db}: {}", p.detail))?;
-        tokens.extend(
-            server::demo::seed_supply_chain(&store, now)
+        users.extend(
+            server::demo::seed_supply_chain_users(&store, now)
                 .await
                 .map_err(|p| anyhow::anyhow!("seeding the supply chain in {db}: {}", p.detail))?,
         );
         store.close().await;
-        println!("{}", serde_json::to_string_pretty(&tokens)?);
+        // The tokens on standard output, as scripts read them; how to sign in on
+        // standard error, for the person who ran it.
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&server::demo::tokens(&users))?
+        );
+        eprintln!("Sign in at http://localhost:8080/sign-in as (passwords shown once):");
+        let width = users.values().map(|u| u.username.len()).max().unwrap_or(0);
+        for u in users.values() {
+            eprintln!("  {:width$}  {}", u.username, u.password);
+        }
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -6,6 +6,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use cases::signin::Session;
 use maud::{html, Markup, DOCTYPE};
 use std::convert::Infallible;
 
@@ -41,14 +42,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Chosen {
                 by_query: true,
             });
         }
-        let cookie = parts
-            .headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .find_map(|c| c.trim().strip_prefix("fg_lang="))
-            .and_then(Lang::from_tag);
+        let cookie = crate::session::cookie(&parts.headers, LANG_COOKIE).and_then(Lang::from_tag);
         let accept = || {
             parts
                 .headers
@@ -72,6 +66,10 @@ pub enum Nav {
     Check,
     /// The API reference.
     Api,
+    /// The signed-in user's work.
+    Work,
+    /// The sign-in page.
+    SignIn,
 }
 
 /// A page being rendered: its language, its path (for the language switch) and which
@@ -83,6 +81,8 @@ pub struct Shell {
     pub path: &'static str,
     /// The current navigation entry.
     pub nav: Nav,
+    /// The signed-in visitor's session, if any (the header shows who, and sign-out).
+    pub session: Option<Session>,
 }
 
 impl Shell {
@@ -116,7 +116,19 @@ impl Shell {
                             ul {
                                 (item(Nav::Home, "/", "nav-home"))
                                 (item(Nav::Check, "/check", "nav-check"))
+                                @if self.session.is_some() { (item(Nav::Work, "/work", "nav-work")) }
                                 (item(Nav::Api, "/docs", "nav-api"))
+                            }
+                        }
+                        div.who {
+                            @if let Some(session) = &self.session {
+                                span.user { (l.t_with("signed-in-as", &[("user", &session.username), ("organisation", &session.organisation)])) }
+                                form.inline method="post" action="/sign-out" {
+                                    input type="hidden" name="csrf" value=(session.csrf);
+                                    button.link type="submit" { (l.t("sign-out")) }
+                                }
+                            } @else if self.nav != Nav::SignIn {
+                                a href="/sign-in" { (l.t("sign-in")) }
                             }
                         }
                         nav.langs aria-label=(l.t("language-label")) {

@@ -6,8 +6,12 @@
 //! works without JavaScript; no script, style or font comes from anywhere but FentGuard
 //! ([`assets`]), and each page's Content-Security-Policy says so to the browser.
 //!
+//! Who is signed in comes from the session cookie ([`session`]); a page that needs a
+//! signed-in user takes [`session::SignedIn`], and every state-changing form is checked
+//! with [`session::Forms::allow`] before anything else.
+//!
 //! Where to add a page: a module under `pages`, its texts in both `locales/*/portal.ftl`,
-//! its route in [`routes`], a case in `crates/portal/tests/pages.rs`.
+//! its route in [`routes`], a case in `crates/server/tests/pages.rs`.
 
 #![warn(missing_docs)]
 
@@ -15,9 +19,10 @@ pub mod assets;
 pub mod i18n;
 pub mod layout;
 mod pages;
+pub mod session;
 
 use axum::extract::FromRef;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use cases::Services;
 pub use i18n::Lang;
@@ -32,5 +37,11 @@ where
     Router::new()
         .route("/", get(pages::landing::show))
         .route("/check", get(pages::check::show).post(pages::check::submit))
+        .route(
+            "/sign-in",
+            get(pages::signin::show).post(pages::signin::submit),
+        )
+        .route("/sign-out", post(pages::signin::sign_out))
+        .route("/work", get(pages::work::show))
         .route("/assets/{name}", get(assets::serve))
 }

@@ -70,7 +70,7 @@ pub async fn add_user(
         ));
     }
     let id = new_id("user")?;
-    let hash = crate::auth::hash_new_password(password).await?;
+    let hash = cases::signin::hash_new_password(password).await?;
     tx.insert_user(
         &NewUser {
             id: &id,

@@ -4,8 +4,9 @@
 //! be filed.
 
 use crate::admin::{add_organisation, add_user, record_licence};
-use crate::auth::{issue_token, random_hex};
+use crate::auth::random_hex;
 use crate::Problem;
+use cases::signin::issue_token;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use control::{
     Activity, AuthorityKind, EnterpriseLicence, Level, LicenceStatus, OrgKind, Organisation, Role,
@@ -30,8 +31,35 @@ fn authority(authority: AuthorityKind, level: Option<Level>) -> OrgKind {
     OrgKind::Authority { authority, level }
 }
 
+/// A demo user: how to sign in as it in a browser, and its API token.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DemoUser {
+    /// Sign-in name.
+    pub username: String,
+    /// Password (random, shown once).
+    pub password: String,
+    /// API token.
+    pub token: String,
+}
+
+/// Each role's token, from [`seed_users`] or [`seed_supply_chain_users`].
+pub fn tokens(users: &BTreeMap<String, DemoUser>) -> BTreeMap<String, String> {
+    users
+        .iter()
+        .map(|(k, u)| (k.clone(), u.token.clone()))
+        .collect()
+}
+
 /// Seed the demo organisations and users; returns each role's token.
 pub async fn seed(store: &Store, now: DateTime<Utc>) -> Result<BTreeMap<String, String>, Problem> {
+    Ok(tokens(&seed_users(store, now).await?))
+}
+
+/// Seed the demo organisations and users; returns each role's user.
+pub async fn seed_users(
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<BTreeMap<String, DemoUser>, Problem> {
     let exporter = OrgKind::Enterprise {
         activities: vec![Activity::Producer, Activity::Trader, Activity::Exporter],
     };
@@ -122,18 +150,19 @@ pub async fn seed(store: &Store, now: DateTime<Utc>) -> Result<BTreeMap<String, 
             .find(|o| o.id == org_id)
             .ok_or_else(|| Problem::not_found(format!("demo organisation {org_id}")))?;
         let password = random_hex(16)?;
-        let id = add_user(
-            &mut tx,
-            o,
-            &format!("demo-{key}"),
-            &password,
-            role,
-            actor,
-            now,
-        )
-        .await?;
-        let (token, _) = issue_token(&mut tx, &id, now, Duration::days(DEMO_TOKEN_DAYS)).await?;
-        tokens.insert(key.to_string(), token);
+        let username = format!("demo-{key}");
+        let id = add_user(&mut tx, o, &username, &password, role, actor, now).await?;
+        let token = issue_token(&mut tx, &id, now, Duration::days(DEMO_TOKEN_DAYS))
+            .await?
+            .secret;
+        tokens.insert(
+            key.to_string(),
+            DemoUser {
+                username,
+                password,
+                token,
+            },
+        );
     }
     for holder in ["cn-exporter", "cn-exporter-2"] {
         let l = EnterpriseLicence {
@@ -252,6 +281,14 @@ pub async fn seed_supply_chain(
     store: &Store,
     now: DateTime<Utc>,
 ) -> Result<BTreeMap<String, String>, Problem> {
+    Ok(tokens(&seed_supply_chain_users(store, now).await?))
+}
+
+/// [`seed_supply_chain`], returning the compliance officers as users.
+pub async fn seed_supply_chain_users(
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<BTreeMap<String, DemoUser>, Problem> {
     let actor = "demo-seed";
     let mut tx = store.write().await?;
     let mut tokens = BTreeMap::new();
@@ -302,19 +339,28 @@ pub async fn seed_supply_chain(
         }
         if let Some(key) = user {
             let password = random_hex(16)?;
+            let username = format!("demo-{key}");
             let uid = add_user(
                 &mut tx,
                 &o,
-                &format!("demo-{key}"),
+                &username,
                 &password,
                 Role::ComplianceOfficer,
                 actor,
                 now,
             )
             .await?;
-            let (token, _) =
-                issue_token(&mut tx, &uid, now, Duration::days(DEMO_TOKEN_DAYS)).await?;
-            tokens.insert(key.to_string(), token);
+            let token = issue_token(&mut tx, &uid, now, Duration::days(DEMO_TOKEN_DAYS))
+                .await?
+                .secret;
+            tokens.insert(
+                key.to_string(),
+                DemoUser {
+                    username,
+                    password,
+                    token,
+                },
+            );
         }
     }
     tx.commit().await?;

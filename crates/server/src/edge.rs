@@ -29,14 +29,9 @@ pub struct Edge {
 /// own invention, and reading it would cost what the client chooses.
 const MAX_HOPS: usize = 16;
 
-/// The client of one request as the server believes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Peer {
-    /// The client's address: the connection's, or the one a trusted proxy forwarded.
-    pub client: Option<IpAddr>,
-    /// The request reached the server, or its trusted proxy, over HTTPS.
-    pub https: bool,
-}
+/// The client of one request as the server believes it (a plain type of the use cases,
+/// which count failed sign-ins per address and mark cookies Secure over HTTPS).
+pub use cases::signin::Peer;
 
 impl Edge {
     /// Parse `--trust-proxy` values: addresses (`10.0.0.5`, `::1`) or networks (`10.0.0.0/8`).

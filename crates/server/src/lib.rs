@@ -52,8 +52,6 @@ pub struct AppState {
     pub services: Services,
     /// New alerts, for subscribers (`GET /api/v1/alerts/stream`).
     pub alerts: tokio::sync::broadcast::Sender<store::Alert>,
-    /// Password checks and failed-login throttling.
-    pub logins: Arc<auth::Logins>,
     /// How the server is reached (its own TLS, trusted proxies).
     pub edge: Arc<edge::Edge>,
 }
@@ -132,16 +130,15 @@ impl AppState {
         signing_key: SigningKey,
         rules: Rules,
     ) -> Result<AppState, StartError> {
+        let logins = cases::signin::Logins::new(
+            control::login::LoginPolicy::default(),
+            control::login::SessionPolicy::default(),
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        )
+        .map_err(|e| StartError::Random(e.to_string()))?;
         Ok(AppState {
-            services: Services::new(store, signing_key, rules),
+            services: Services::new(store, signing_key, rules, logins),
             alerts: tokio::sync::broadcast::channel(ALERT_BACKLOG).0,
-            logins: Arc::new(
-                auth::Logins::new(
-                    control::login::LoginPolicy::default(),
-                    std::thread::available_parallelism().map_or(2, |n| n.get()),
-                )
-                .map_err(|p| StartError::Random(p.detail))?,
-            ),
             edge: Arc::new(edge::Edge::default()),
         })
     }

@@ -147,12 +147,16 @@ pub async fn json() -> Json<utoipa::openapi::OpenApi> {
 
 /// `GET /docs`: every operation by tag, with its parameters, body, answers and whether
 /// it needs a token; `/openapi.json` for tools.
-pub async fn docs(chosen: portal::layout::Chosen) -> axum::response::Response {
+pub async fn docs(
+    chosen: portal::layout::Chosen,
+    visitor: portal::session::Visitor,
+) -> axum::response::Response {
     use maud::html;
     let shell = portal::Shell {
         chosen,
         path: "/docs",
         nav: portal::layout::Nav::Api,
+        session: visitor.session,
     };
     let l = shell.lang();
     // The description is fixed at build time: derive it once, not per request.

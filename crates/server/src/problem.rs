@@ -259,6 +259,21 @@ impl From<cases::CaseError> for Problem {
                 tracing::error!(%detail, "damaged record");
                 Problem::new(StatusCode::SERVICE_UNAVAILABLE, "storage", detail)
             }
+            E::Unauthenticated(detail) => {
+                Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+            }
+            e @ E::Locked {
+                retry_after_seconds,
+                ..
+            } => Problem::new(StatusCode::TOO_MANY_REQUESTS, "locked", e.to_string())
+                .with_retry_after(retry_after_seconds),
+            e @ E::Busy {
+                retry_after_seconds,
+            } => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string())
+                .with_retry_after(retry_after_seconds),
+            E::PasswordCheck(detail) => {
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "password-check", detail)
+            }
             e @ E::NoRandomness(_) => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "no-randomness",

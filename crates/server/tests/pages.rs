@@ -6,7 +6,7 @@ use axum::http::{header, StatusCode};
 use serde_json::json;
 
 mod common;
-use common::Api;
+use common::{assert_self_contained, Api};
 
 async fn api() -> (tempfile::TempDir, Api) {
     let dir = tempfile::tempdir().expect("tmp");
@@ -26,36 +26,6 @@ async fn post_check(api: &Api, fields: &[(&str, &str)]) -> (StatusCode, String) 
         )
         .await;
     (st, page)
-}
-
-/// Every `src=` and `href=` of a page points into FentGuard (a path, a fragment or a
-/// query of the same page), and no message id is left untranslated.
-fn assert_self_contained(page: &str) {
-    for attr in ["src=\"", "href=\"", "action=\""] {
-        for (i, _) in page.match_indices(attr) {
-            let value = &page[i + attr.len()..];
-            let value = &value[..value.find('"').unwrap_or(value.len())];
-            assert!(
-                value.starts_with('/') || value.starts_with('#') || value.starts_with('?'),
-                "{attr}{value}\" leaves FentGuard"
-            );
-            assert!(!value.starts_with("//"), "{value} is another host");
-        }
-    }
-    // A missing message shows as [its-id].
-    let bytes = page.as_bytes();
-    for (i, _) in page.match_indices('[') {
-        let rest = &bytes[i + 1..];
-        let n = rest
-            .iter()
-            .take_while(|b| b.is_ascii_lowercase() || **b == b'-')
-            .count();
-        let id = &page[i + 1..i + 1 + n];
-        assert!(
-            !(id.contains('-') && rest.get(n) == Some(&b']')),
-            "untranslated message [{id}]"
-        );
-    }
 }
 
 #[tokio::test]

@@ -10,29 +10,7 @@ use server::AppState;
 use store::Store;
 
 mod common;
-use common::Api;
-
-fn b64(s: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(s)
-}
-
-fn application(substance: &str, quantity: &str) -> Value {
-    let party =
-        |n: &str| json!({"name": n, "address": "Av. Industria 10, Monterrey", "country": "MX"});
-    json!({
-        "importer": party("Quimica Demo SA de CV"),
-        "consignee": party("Quimica Demo SA de CV"),
-        "substance": substance, "quantity": quantity, "destination": "MX",
-        "point_of_exit": "Shanghai", "point_of_entry": "Manzanillo", "transport_mode": "sea",
-        "planned_dispatch": (Utc::now() + Duration::days(30)).date_naive().to_string(),
-        "contract_reference": "QS-1", "end_use": "synthesis of a licensed analgesic",
-        "documents": [
-            {"kind": "importer_guarantee", "filename": "g.txt", "content_base64": b64("guarantee")},
-            {"kind": "contract", "filename": "c.txt", "content_base64": b64("contract")}
-        ]
-    })
-}
+use common::{application, b64, Api};
 
 fn declaration(permit: &str, kg: f64, dest: &str) -> Value {
     json!({"permit_number": permit, "exporter": "Jiangsu Demo Fine Chemicals Co., Ltd.",

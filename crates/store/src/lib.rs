@@ -28,6 +28,7 @@ pub use audit::AuditReport;
 pub use custody::*;
 pub use filing::NewApplication;
 pub use ledger::*;
+pub use login::SessionRecord;
 pub use page::{Page, PageRequest, DEFAULT_PAGE, MAX_PAGE};
 pub use records::*;
 

@@ -163,6 +163,25 @@ fn application_from_row(r: &AnyRow) -> Result<ApplicationRow, StoreError> {
     })
 }
 
+/// The caller a row of users joined with organisations names (columns `user_id`, `role`,
+/// `body_json` of the organisation).
+pub(crate) fn principal_of(r: &AnyRow, what: &'static str) -> Result<Principal, StoreError> {
+    let role: String = col(r, "role", what)?;
+    let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt {
+        what: "user role",
+        detail: role.clone(),
+    })?;
+    let org: Organisation = body(r, "organisation")?;
+    let exporter = matches!(&org.kind, control::OrgKind::Enterprise { activities } if activities.contains(&control::Activity::Exporter));
+    Ok(Principal {
+        user: col(r, "user_id", what)?,
+        role,
+        org: org.id,
+        country: org.country,
+        exporter,
+    })
+}
+
 impl Store {
     /// Who holds this token hash, at `now`.
     pub async fn authenticate(
@@ -189,23 +208,7 @@ impl Store {
         if now >= expires {
             return Ok(TokenCheck::Expired(expires));
         }
-        let role: String = col(&r, "role", WHAT)?;
-        let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt {
-            what: "user role",
-            detail: role.clone(),
-        })?;
-        let org: Organisation = body(&r, "organisation")?;
-        let exporter = matches!(&org.kind, control::OrgKind::Enterprise { activities } if activities.contains(&control::Activity::Exporter));
-        Ok(TokenCheck::Valid(
-            Principal {
-                user: col(&r, "user_id", WHAT)?,
-                role,
-                org: org.id,
-                country: org.country,
-                exporter,
-            },
-            expires,
-        ))
+        Ok(TokenCheck::Valid(principal_of(&r, WHAT)?, expires))
     }
 
     /// A user's id and password hash, for login.

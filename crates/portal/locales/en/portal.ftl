@@ -65,3 +65,56 @@ api-public = Needs no token.
 api-parameters = Parameters
 api-body = Request body:
 api-responses = Answers
+
+nav-work = My work
+sign-in = Sign in
+sign-out = Sign out
+signed-in-as = { $user } · { $organisation }
+sign-in-title = Sign in
+sign-in-username = User name
+sign-in-password = Password
+sign-in-hint = Your administrator gives you a user name and password. After five wrong passwords the account is locked for a while; an administrator can unlock it.
+sign-in-wrong = Wrong user name or password.
+sign-in-locked-account = Too many failed sign-ins for this account. Try again after { $until }, or ask an administrator to unlock it.
+sign-in-locked-address = Too many failed sign-ins from this network address. Try again after { $until }.
+sign-in-busy = Too many sign-ins at once. Try again in a few seconds.
+sign-in-unavailable = Signing in is not possible at the moment.
+sign-in-ended = You are signed out. Sign in again to continue.
+sign-in-ended-idle = Your session ended after { $minutes } minutes without use. Sign in again to continue.
+sign-in-ended-absolute = Your session ended { $hours } hours after you signed in. Sign in again to continue.
+
+work-title = My work
+work-user = User name
+work-role = Role
+work-organisation = Organisation
+work-applications = Export applications
+work-no-applications = There are no export applications for you to see.
+work-unavailable = The applications cannot be shown at the moment.
+work-application = Application
+work-state = State
+work-exporter = Exporter
+work-substance = Substance
+work-destination = Destination
+work-risk = Risk
+work-submitted = Submitted
+
+role-compliance_officer = Compliance officer (exporter)
+role-licensing_officer = Licensing officer
+role-public_security_officer = Public security officer
+role-customs_officer = Customs officer
+role-foreign_authority_officer = Officer of a foreign competent authority
+role-administrator = Administrator
+
+state-draft = Draft
+state-under_review = Under review
+state-awaiting_applicant = Awaiting the applicant
+state-awaiting_importing_authority = Awaiting the importing country's authority
+state-verified = Verified by the importing country
+state-objection_received = Objection received
+state-approved = Approved
+state-refused = Refused
+state-withdrawn = Withdrawn
+
+risk-low = Low
+risk-medium = Medium
+risk-high = High

@@ -65,3 +65,56 @@ api-public = 无需令牌。
 api-parameters = 参数
 api-body = 请求体：
 api-responses = 响应
+
+nav-work = 我的工作
+sign-in = 登录
+sign-out = 退出登录
+signed-in-as = { $user } · { $organisation }
+sign-in-title = 登录
+sign-in-username = 用户名
+sign-in-password = 密码
+sign-in-hint = 用户名和密码由您的管理员提供。连续五次密码错误后，账户将被暂时锁定；管理员可以解锁。
+sign-in-wrong = 用户名或密码错误。
+sign-in-locked-account = 此账户登录失败次数过多。请在 { $until } 之后重试，或请管理员解锁。
+sign-in-locked-address = 来自此网络地址的登录失败次数过多。请在 { $until } 之后重试。
+sign-in-busy = 同时登录的人数过多。请稍后几秒钟再试。
+sign-in-unavailable = 目前无法登录。
+sign-in-ended = 您已退出登录。请重新登录以继续。
+sign-in-ended-idle = 您的会话因 { $minutes } 分钟未使用而结束。请重新登录以继续。
+sign-in-ended-absolute = 您的会话在登录 { $hours } 小时后结束。请重新登录以继续。
+
+work-title = 我的工作
+work-user = 用户名
+work-role = 角色
+work-organisation = 单位
+work-applications = 出口申请
+work-no-applications = 没有您可查看的出口申请。
+work-unavailable = 目前无法显示申请。
+work-application = 申请
+work-state = 状态
+work-exporter = 出口经营者
+work-substance = 物质
+work-destination = 目的国
+work-risk = 风险
+work-submitted = 提交日期
+
+role-compliance_officer = 合规专员（出口经营者）
+role-licensing_officer = 许可审批人员
+role-public_security_officer = 公安机关人员
+role-customs_officer = 海关人员
+role-foreign_authority_officer = 外国主管机关人员
+role-administrator = 管理员
+
+state-draft = 草稿
+state-under_review = 审查中
+state-awaiting_applicant = 等待申请人补充
+state-awaiting_importing_authority = 等待进口国主管机关答复
+state-verified = 进口国已核实
+state-objection_received = 收到异议
+state-approved = 已批准
+state-refused = 已拒绝
+state-withdrawn = 已撤回
+
+risk-low = 低
+risk-medium = 中
+risk-high = 高

@@ -5,6 +5,7 @@
 
 use crate::i18n::Lang;
 use crate::layout::{Chosen, Nav, Shell};
+use crate::session::Visitor;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, FromRef, Query, State};
 use axum::response::Response;
@@ -29,33 +30,36 @@ pub struct CheckForm {
 pub async fn show<S>(
     State(s): State<S>,
     chosen: Chosen,
+    visitor: Visitor,
     form: Result<Query<CheckForm>, QueryRejection>,
 ) -> Response
 where
     Services: FromRef<S>,
 {
     let form = form.map(|Query(f)| f).unwrap_or_default();
-    answer(&Services::from_ref(&s), chosen, form)
+    answer(&Services::from_ref(&s), chosen, visitor, form)
 }
 
 /// `POST /check` (the form; a molfile is too long for a link).
 pub async fn submit<S>(
     State(s): State<S>,
     chosen: Chosen,
+    visitor: Visitor,
     form: Result<Form<CheckForm>, FormRejection>,
 ) -> Response
 where
     Services: FromRef<S>,
 {
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    answer(&Services::from_ref(&s), chosen, form)
+    answer(&Services::from_ref(&s), chosen, visitor, form)
 }
 
-fn answer(s: &Services, chosen: Chosen, form: CheckForm) -> Response {
+fn answer(s: &Services, chosen: Chosen, visitor: Visitor, form: CheckForm) -> Response {
     let shell = Shell {
         chosen,
         path: "/check",
         nav: Nav::Check,
+        session: visitor.session,
     };
     let l = shell.lang();
     let date = form.date.trim();

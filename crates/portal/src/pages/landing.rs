@@ -1,15 +1,18 @@
 //! The landing page: what FentGuard is, and where to start.
 
 use crate::layout::{Chosen, Nav, Shell};
+use crate::session::Visitor;
 use axum::response::Response;
 use maud::html;
 
 /// `GET /`.
-pub async fn show(chosen: Chosen) -> Response {
+pub async fn show(chosen: Chosen, visitor: Visitor) -> Response {
+    let signed_in = visitor.session.is_some();
     let shell = Shell {
         chosen,
         path: "/",
         nav: Nav::Home,
+        session: visitor.session,
     };
     let l = shell.lang();
     shell.render(
@@ -24,6 +27,11 @@ pub async fn show(chosen: Chosen) -> Response {
             h2 { (l.t("landing-start")) }
             ul.actions {
                 li { a.button href="/check" { (l.t("nav-check")) } }
+                @if signed_in {
+                    li { a.button href="/work" { (l.t("nav-work")) } }
+                } @else {
+                    li { a.button href="/sign-in" { (l.t("sign-in")) } }
+                }
                 li { a href="/docs" { (l.t("landing-api")) } }
             }
         },

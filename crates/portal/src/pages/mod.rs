@@ -2,3 +2,5 @@
 
 pub mod check;
 pub mod landing;
+pub mod signin;
+pub mod work;

@@ -5,9 +5,9 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use chrono::Utc;
+use chrono::{Duration, Utc};
 use ed25519_dalek::SigningKey;
-use serde_json::Value;
+use serde_json::{json, Value};
 use server::{router, AppState};
 use std::collections::BTreeMap;
 use store::Store;
@@ -163,6 +163,61 @@ impl Api {
             }
             None => self.raw(method, uri, who, Body::empty(), "").await,
         }
+    }
+}
+
+/// Base64 of a text (documents in a JSON body).
+pub fn b64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+/// An export application's body: `quantity` of `substance` to Mexico, with the two
+/// documents every application carries.
+pub fn application(substance: &str, quantity: &str) -> Value {
+    let party =
+        |n: &str| json!({"name": n, "address": "Av. Industria 10, Monterrey", "country": "MX"});
+    json!({
+        "importer": party("Quimica Demo SA de CV"),
+        "consignee": party("Quimica Demo SA de CV"),
+        "substance": substance, "quantity": quantity, "destination": "MX",
+        "point_of_exit": "Shanghai", "point_of_entry": "Manzanillo", "transport_mode": "sea",
+        "planned_dispatch": (Utc::now() + Duration::days(30)).date_naive().to_string(),
+        "contract_reference": "QS-1", "end_use": "synthesis of a licensed analgesic",
+        "documents": [
+            {"kind": "importer_guarantee", "filename": "g.txt", "content_base64": b64("guarantee")},
+            {"kind": "contract", "filename": "c.txt", "content_base64": b64("contract")}
+        ]
+    })
+}
+
+/// Every `src=` and `href=` of a page points into FentGuard (a path, a fragment or a
+/// query of the same page), and no message id is left untranslated.
+pub fn assert_self_contained(page: &str) {
+    for attr in ["src=\"", "href=\"", "action=\""] {
+        for (i, _) in page.match_indices(attr) {
+            let value = &page[i + attr.len()..];
+            let value = &value[..value.find('"').unwrap_or(value.len())];
+            assert!(
+                value.starts_with('/') || value.starts_with('#') || value.starts_with('?'),
+                "{attr}{value}\" leaves FentGuard"
+            );
+            assert!(!value.starts_with("//"), "{value} is another host");
+        }
+    }
+    // A missing message shows as [its-id].
+    let bytes = page.as_bytes();
+    for (i, _) in page.match_indices('[') {
+        let rest = &bytes[i + 1..];
+        let n = rest
+            .iter()
+            .take_while(|b| b.is_ascii_lowercase() || **b == b'-' || **b == b'_')
+            .count();
+        let id = &page[i + 1..i + 1 + n];
+        assert!(
+            !(id.contains('-') && rest.get(n) == Some(&b']')),
+            "untranslated message [{id}]"
+        );
     }
 }
 
