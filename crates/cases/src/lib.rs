@@ -308,6 +308,18 @@ pub fn api_name<T: serde::Serialize>(v: T) -> String {
         .unwrap_or_default()
 }
 
+/// Whether a secret a caller sent equals the one expected (a form token, a permit's
+/// verification code), in time independent of where they differ: a wrong guess tells
+/// nothing of the right one.
+pub fn same_secret(sent: &str, expected: &str) -> bool {
+    sent.len() == expected.len()
+        && sent
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// `bytes` random bytes from the system, in hex.
 pub fn random_hex(bytes: usize) -> Result<String, CaseError> {
     let mut b = vec![0u8; bytes];

@@ -219,16 +219,25 @@ pub async fn sign_in(
         ));
     };
     tx.clear_login_failures(&account).await?;
-    let signed = match credential {
-        Credential::Token(lifetime) => issue_token(&mut tx, &user, now, lifetime).await?,
+    let (signed, after) = match credential {
+        Credential::Token(lifetime) => {
+            let t = issue_token(&mut tx, &user, now, lifetime).await?;
+            let after = serde_json::json!({"token_expires_at": t.expires_at});
+            (t, after)
+        }
         Credential::Session => {
             let secret = format!("fgs_{}", random_hex(32)?);
             tx.insert_session(&secret_hash(&secret), &user, now).await?;
-            SignedIn {
+            let expires_at = now + Duration::hours(s.logins.sessions.absolute_hours.max(1));
+            let session = SignedIn {
                 user: user.clone(),
                 secret,
-                expires_at: now + Duration::hours(s.logins.sessions.absolute_hours.max(1)),
-            }
+                expires_at,
+            };
+            (
+                session,
+                serde_json::json!({"session_expires_at": expires_at}),
+            )
         }
     };
     tx.audit(
@@ -237,12 +246,7 @@ pub async fn sign_in(
         "user.login",
         &format!("user/{user}"),
         serde_json::Value::Null,
-        match credential {
-            Credential::Token(_) => serde_json::json!({"token_expires_at": signed.expires_at}),
-            Credential::Session => {
-                serde_json::json!({"session_expires_at": signed.expires_at})
-            }
-        },
+        after,
     )
     .await?;
     tx.commit().await?;
@@ -309,15 +313,6 @@ pub fn csrf_token(secret: &str) -> String {
     ))
 }
 
-/// Whether two tokens are equal, in time independent of where they differ.
-pub fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 /// The session a browser presents (`secret` from its cookie), if it is still good; its
 /// use is noted for the idle timeout. Checked in the database on every request, as API
 /// tokens are: a sign-out or a deactivation anywhere ends it at once.
@@ -341,9 +336,11 @@ pub async fn session(s: &Services, secret: &str) -> Result<Result<Session, NoSes
     if let Some(end) = s.logins.sessions.ended(created_at, last_seen_at, now) {
         return Ok(Err(NoSession::Expired(end)));
     }
-    s.store
-        .touch_session(&hash, now, Duration::seconds(SESSION_TOUCH_SECONDS))
-        .await?;
+    // Written only when the recorded use is stale: most page views read, never write.
+    let resolution = Duration::seconds(SESSION_TOUCH_SECONDS);
+    if now - last_seen_at > resolution {
+        s.store.touch_session(&hash, now, resolution).await?;
+    }
     Ok(Ok(Session {
         principal,
         username,
@@ -618,9 +615,9 @@ mod tests {
         let a = csrf_token("fgs_aaaa");
         assert_eq!(a, csrf_token("fgs_aaaa"));
         assert_ne!(a, csrf_token("fgs_aaab"));
-        assert!(same_token(&a, &a.clone()));
-        assert!(!same_token(&a, &csrf_token("fgs_aaab")));
-        assert!(!same_token(&a, &a[..10]));
-        assert!(!same_token(&a, ""));
+        assert!(crate::same_secret(&a, &a.clone()));
+        assert!(!crate::same_secret(&a, &csrf_token("fgs_aaab")));
+        assert!(!crate::same_secret(&a, &a[..10]));
+        assert!(!crate::same_secret(&a, ""));
     }
 }

@@ -184,7 +184,7 @@ impl Forms {
     /// `sent` equal to `expected` (compared in constant time). `expected` empty never
     /// matches. When not, the handler answers [`forbidden`] and does nothing else.
     pub fn allow(&self, sent: &str, expected: &str) -> bool {
-        !self.cross_site && !expected.is_empty() && cases::signin::same_token(sent.trim(), expected)
+        !self.cross_site && !expected.is_empty() && cases::same_secret(sent.trim(), expected)
     }
 }
 

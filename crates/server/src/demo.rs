@@ -50,6 +50,28 @@ pub fn tokens(users: &BTreeMap<String, DemoUser>) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The demo user `demo-<key>` of `org` with `role`: a random password and a token.
+async fn demo_user(
+    tx: &mut store::WriteTx,
+    org: &Organisation,
+    key: &str,
+    role: Role,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<DemoUser, Problem> {
+    let password = random_hex(16)?;
+    let username = format!("demo-{key}");
+    let id = add_user(tx, org, &username, &password, role, actor, now).await?;
+    let token = issue_token(tx, &id, now, Duration::days(DEMO_TOKEN_DAYS))
+        .await?
+        .secret;
+    Ok(DemoUser {
+        username,
+        password,
+        token,
+    })
+}
+
 /// Seed the demo organisations and users; returns each role's token.
 pub async fn seed(store: &Store, now: DateTime<Utc>) -> Result<BTreeMap<String, String>, Problem> {
     Ok(tokens(&seed_users(store, now).await?))
@@ -149,19 +171,9 @@ pub async fn seed_users(
             .iter()
             .find(|o| o.id == org_id)
             .ok_or_else(|| Problem::not_found(format!("demo organisation {org_id}")))?;
-        let password = random_hex(16)?;
-        let username = format!("demo-{key}");
-        let id = add_user(&mut tx, o, &username, &password, role, actor, now).await?;
-        let token = issue_token(&mut tx, &id, now, Duration::days(DEMO_TOKEN_DAYS))
-            .await?
-            .secret;
         tokens.insert(
             key.to_string(),
-            DemoUser {
-                username,
-                password,
-                token,
-            },
+            demo_user(&mut tx, o, key, role, actor, now).await?,
         );
     }
     for holder in ["cn-exporter", "cn-exporter-2"] {
@@ -338,28 +350,9 @@ pub async fn seed_supply_chain_users(
             tx.put_party(&p, now).await?;
         }
         if let Some(key) = user {
-            let password = random_hex(16)?;
-            let username = format!("demo-{key}");
-            let uid = add_user(
-                &mut tx,
-                &o,
-                &username,
-                &password,
-                Role::ComplianceOfficer,
-                actor,
-                now,
-            )
-            .await?;
-            let token = issue_token(&mut tx, &uid, now, Duration::days(DEMO_TOKEN_DAYS))
-                .await?
-                .secret;
             tokens.insert(
                 key.to_string(),
-                DemoUser {
-                    username,
-                    password,
-                    token,
-                },
+                demo_user(&mut tx, &o, key, Role::ComplianceOfficer, actor, now).await?,
             );
         }
     }
