@@ -142,6 +142,83 @@ pub struct Summary {
     pub submitted_at: Option<DateTime<Utc>>,
 }
 
+/// A step on a case, as a front end offers it to the person looking at it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Available {
+    /// Ask the applicant for more information ([`request_information`]).
+    RequestInformation,
+    /// Forward for international verification ([`forward`]).
+    Forward,
+    /// Approve ([`decide`]; for a high-risk case the first officer proposes, a second
+    /// confirms).
+    Approve,
+    /// Refuse with written reasons ([`decide`]).
+    Refuse,
+    /// Answer the open question ([`provide_information`]).
+    ProvideInformation,
+    /// Withdraw ([`withdraw`]).
+    Withdraw,
+}
+
+/// The steps `p` may take on `case` at `now`: what its role allows (`control::access`)
+/// and what the workflow's state machine accepts, tried on a copy, so that a page never
+/// offers a button the step itself would refuse.
+pub fn available(case: &Case, p: &Principal, now: DateTime<Utc>) -> Vec<Available> {
+    let d = &case.dossier;
+    let accepts = |action: Action| d.workflow.clone().apply(action, now).is_ok();
+    let mut out = Vec::new();
+    if may(p, &Operation::Review).is_ok() {
+        if accepts(Action::RequestInformation {
+            question: "?".into(),
+        }) {
+            out.push(Available::RequestInformation);
+        }
+        if accepts(Action::ForwardForVerification) {
+            out.push(Available::Forward);
+        }
+        // The first officer of a high-risk case may not also confirm it.
+        let second = match &d.pending_approval {
+            Some(first) if first == &p.user => None,
+            Some(_) => Some(p.user.clone()),
+            None => Some(format!("{}+second", p.user)),
+        };
+        if second.is_some()
+            && accepts(Action::Decide {
+                decision: Decision::Approve,
+                officer: d.pending_approval.clone().unwrap_or_else(|| p.user.clone()),
+                second_officer: second,
+            })
+        {
+            out.push(Available::Approve);
+        }
+        if accepts(Action::Decide {
+            decision: Decision::Refuse {
+                reasons: "?".into(),
+            },
+            officer: p.user.clone(),
+            second_officer: None,
+        }) {
+            out.push(Available::Refuse);
+        }
+    }
+    if may(
+        p,
+        &Operation::ActAsApplicant {
+            owner: &case.row.owner_org,
+        },
+    )
+    .is_ok()
+    {
+        if accepts(Action::ProvideInformation) {
+            out.push(Available::ProvideInformation);
+        }
+        if accepts(Action::Withdraw) {
+            out.push(Available::Withdraw);
+        }
+    }
+    out
+}
+
 /// An officer's decision as given: approve, or refuse with written reasons.
 pub enum DecisionIn {
     /// Approve.
@@ -424,7 +501,11 @@ pub async fn open(s: &Services, p: &Principal, id: &str) -> Result<Case, CaseErr
 /// act for the enterprise that owns it. Front ends open the case before they read the
 /// applicant's input, so a stranger is refused before anything else is said.
 pub async fn open_as_applicant(s: &Services, p: &Principal, id: &str) -> Result<Case, CaseError> {
-    let case = open(s, p, id).await?;
+    as_applicant(p, open(s, p, id).await?)
+}
+
+/// A case already opened by [`open`], for its applicant to act on.
+pub fn as_applicant(p: &Principal, case: Case) -> Result<Case, CaseError> {
     may(
         p,
         &Operation::ActAsApplicant {
@@ -477,6 +558,49 @@ pub async fn list(
         items,
         next: rows.next,
     })
+}
+
+/// One line of a case's history.
+pub struct HistoryEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who: the user's name, or the process's name (an automatic step).
+    pub actor: String,
+    /// The audit action (`application.submit`, ...).
+    pub action: String,
+}
+
+/// The history of a case as the audit trail tells it (its last 200 entries, oldest
+/// first), actors by user name; `case` comes from [`open`], so only those who may see
+/// the case read it.
+pub async fn history(s: &Services, case: &Case) -> Result<Vec<HistoryEntry>, CaseError> {
+    let entries = s
+        .store
+        .audit_of(&format!("application/{}", case.row.id), 200)
+        .await?;
+    let mut names: std::collections::BTreeMap<String, String> = Default::default();
+    let mut out = Vec::with_capacity(entries.len());
+    for e in entries {
+        // One lookup per actor, not per entry.
+        let actor = match names.get(&e.actor) {
+            Some(n) => n.clone(),
+            None => {
+                let n = s
+                    .store
+                    .username_of(&e.actor)
+                    .await?
+                    .unwrap_or(e.actor.clone());
+                names.insert(e.actor.clone(), n.clone());
+                n
+            }
+        };
+        out.push(HistoryEntry {
+            at: e.at,
+            actor,
+            action: e.action,
+        });
+    }
+    Ok(out)
 }
 
 /// Store the changed case with its audit entry in `tx`.

@@ -22,6 +22,7 @@ pub mod applications;
 pub mod cache;
 pub mod credit;
 pub mod notifications;
+pub mod permits;
 pub mod signin;
 pub mod substances;
 
@@ -96,7 +97,12 @@ pub struct Services {
     pub caches: Arc<Caches>,
     /// Password checks, failed-sign-in throttling, session lifetimes.
     pub logins: Arc<signin::Logins>,
+    /// New alerts, for subscribers (the API's alert stream), sent after their commit.
+    pub alerts: tokio::sync::broadcast::Sender<store::Alert>,
 }
+
+/// How many alerts a slow subscriber may fall behind before it misses some.
+const ALERT_BACKLOG: usize = 1024;
 
 impl Services {
     /// Services over `store` with `rules`, signing with `signing_key`, checking
@@ -120,6 +126,14 @@ impl Services {
                 ),
             }),
             logins: Arc::new(logins),
+            alerts: tokio::sync::broadcast::channel(ALERT_BACKLOG).0,
+        }
+    }
+
+    /// Tell subscribers about committed alerts (none listening is fine).
+    pub fn publish_alerts<'a>(&self, alerts: impl Iterator<Item = &'a store::Alert>) {
+        for a in alerts {
+            let _ = self.alerts.send(a.clone());
         }
     }
 
@@ -236,6 +250,52 @@ pub enum CaseError {
     /// The system has no randomness for a new identifier.
     #[error("the system has no randomness available: {0}")]
     NoRandomness(String),
+}
+
+/// What kind of answer a [`CaseError`] calls for, for a front end that gives one answer
+/// per kind (a page's status and message); the JSON API maps the errors in more detail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The caller may not do this.
+    Denied,
+    /// No such record.
+    NotFound,
+    /// The input is refused as it stands: change it and send it again.
+    Invalid,
+    /// Not possible in the record's current state, or changed meanwhile: reload.
+    Conflict,
+    /// Not signed in, or wrong credentials.
+    Unauthenticated,
+    /// Too many attempts: wait.
+    TooMany,
+    /// FentGuard cannot answer now (storage, damaged record, no randomness).
+    Unavailable,
+}
+
+impl CaseError {
+    /// The kind of answer this error calls for.
+    pub fn kind(&self) -> ErrorKind {
+        use store::StoreError as S;
+        match self {
+            CaseError::Denied(_) => ErrorKind::Denied,
+            CaseError::NotFound(_) => ErrorKind::NotFound,
+            CaseError::Refused { .. } | CaseError::Input(_) | CaseError::Export(_) => {
+                ErrorKind::Invalid
+            }
+            CaseError::Workflow(control::WorkflowError::ReasonsRequired) => ErrorKind::Invalid,
+            CaseError::Conflict { .. } | CaseError::Workflow(_) => ErrorKind::Conflict,
+            CaseError::Store(S::NotFound(_)) => ErrorKind::NotFound,
+            CaseError::Store(S::Conflict(_) | S::Duplicate(_)) => ErrorKind::Conflict,
+            CaseError::Store(S::BadCursor(_)) => ErrorKind::Invalid,
+            CaseError::Unauthenticated(_) => ErrorKind::Unauthenticated,
+            CaseError::Locked { .. } => ErrorKind::TooMany,
+            CaseError::Store(_)
+            | CaseError::Damaged(_)
+            | CaseError::Busy { .. }
+            | CaseError::PasswordCheck(_)
+            | CaseError::NoRandomness(_) => ErrorKind::Unavailable,
+        }
+    }
 }
 
 /// The kinds of refusal and conflict, each with a stable code (`as_str`) that front ends

@@ -412,6 +412,13 @@ fn is_candidate(mol: &Molecule, a: AtomIdx) -> bool {
     if multiples > 1 {
         return false;
     }
+    // as RDKit: an atom with unpaired electrons joins an aromatic system only if it is a
+    // neutral carbon with one (the phenyl radical `[c]1ccccc1`); `[N]`, `[O+]`, `[Si]`
+    // or `[C-]` with a free valence would be written lowercase and not read back
+    let radicals = unpaired(mol, a);
+    if radicals > 0 && !(z == 6 && atom.charge == 0 && radicals == 1) {
+        return false;
+    }
     // atoms above the default valence of their isoelectronic element are shut out
     let iso = z as i32 - atom.charge as i32;
     if (1..=118).contains(&iso) {

@@ -186,7 +186,14 @@ fn initial_invariants(mol: &Molecule) -> Vec<u64> {
         .map(|a| {
             let at = mol.atom(a);
             let deg = mol.degree(a) as u64;
-            let ring = mol.rings().atom_ring_count(a).min(7) as u64;
+            // ring bonds, not SSSR rings: the SSSR of a fused system is not unique, so
+            // its per-atom counts differ between spellings of one molecule
+            let ring = mol
+                .neighbours(a)
+                .iter()
+                .filter(|x| mol.rings().is_ring_bond(x.bond))
+                .count()
+                .min(7) as u64;
             (deg << 56)
                 | ((at.element.number() as u64) << 48)
                 | ((at.isotope as u64 & 0x3ff) << 38)

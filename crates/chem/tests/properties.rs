@@ -87,8 +87,8 @@ fn deep_inputs_do_not_overflow_a_small_stack() {
 
 /// Canonical SMILES reads back to itself, including for the cases the fuzzer found
 /// (`fuzz/regressions/smiles/`): an under-valent bracket atom such as `[N+]` with two
-/// bonds and no H has unpaired electrons, so its ring is not aromatic and no `[n+]` is
-/// written that the kekulizer cannot read.
+/// bonds and no H, or `[O+]` in `O1N(C)[O+]1`, has unpaired electrons, so its ring is not
+/// aromatic and no `[n+]` or `[o+]` is written that the kekulizer cannot read.
 #[test]
 fn canonical_smiles_reads_back_to_itself() {
     let regressions =
@@ -117,7 +117,17 @@ fn canonical_smiles_reads_back_to_itself() {
             .unwrap_or_else(|e| panic!("{input} -> {canonical} does not read back: {e}"));
         assert_eq!(chem::smiles::canonical_smiles(&again), canonical, "{input}");
     }
-    // as RDKit: the ring of an under-valent [N+] is not aromatic
-    let c = chem::smiles::canonical_smiles(&chem::smiles::parse("C1=C[N+]C=C1").expect("parse"));
-    assert!(!c.contains('n') && !c.contains('c'), "{c}");
+    // as RDKit: the ring of an under-valent [N+], [O+], [N] or [Si] is not aromatic;
+    // the phenyl radical is
+    for input in [
+        "C1=C[N+]C=C1",
+        "O1N(C)[O+]1",
+        "[N]1C=CC=C1",
+        "[Si]1=CC=CC=C1",
+    ] {
+        let c = chem::smiles::canonical_smiles(&chem::smiles::parse(input).expect("parse"));
+        assert!(!c.chars().any(|ch| "cnos".contains(ch)), "{input} -> {c}");
+    }
+    let c = chem::smiles::canonical_smiles(&chem::smiles::parse("[C]1=CC=CC=C1").expect("parse"));
+    assert_eq!(c, "[c]1ccccc1");
 }

@@ -17,11 +17,18 @@ pub struct Asset {
 }
 
 /// Every asset the pages use.
-pub const ASSETS: &[Asset] = &[Asset {
-    name: "portal.css",
-    content_type: "text/css; charset=utf-8",
-    bytes: include_bytes!("../assets/portal.css"),
-}];
+pub const ASSETS: &[Asset] = &[
+    Asset {
+        name: "portal.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../assets/portal.css"),
+    },
+    Asset {
+        name: "portal.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../assets/portal.js"),
+    },
+];
 
 /// A strong ETag from the content (FNV-1a, 64 bits: enough to tell builds apart).
 fn etag(bytes: &[u8]) -> String {

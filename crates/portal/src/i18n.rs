@@ -87,6 +87,21 @@ impl Lang {
         self.format(id, None)
     }
 
+    /// Whether the catalogue has the message `id`.
+    pub fn has(self, id: &str) -> bool {
+        catalogue(self).has_message(id)
+    }
+
+    /// The message `id`, or `fallback` when the catalogue has none (for ids made from
+    /// stored names, such as an audit entry's action).
+    pub fn t_or(self, id: &str, fallback: &str) -> String {
+        if self.has(id) {
+            self.format(id, None)
+        } else {
+            fallback.to_string()
+        }
+    }
+
     /// The message `id` with arguments.
     pub fn t_with(self, id: &str, args: &[(&str, &str)]) -> String {
         let mut a = FluentArgs::new();

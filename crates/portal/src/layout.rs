@@ -10,10 +10,22 @@ use cases::signin::Session;
 use maud::{html, Markup, DOCTYPE};
 use std::convert::Infallible;
 
-/// What a page may load: its own styles and images, forms posting to itself; no script
-/// but FentGuard's, no framing, nothing from elsewhere.
+/// What a page may load: its own styles, images and scripts, which may fetch from
+/// FentGuard only; forms posting to itself; no framing, nothing from elsewhere.
 pub const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
-    script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Whether the signed-in user has an inbox of pre-export notifications.
+fn reads_notifications(s: &cases::signin::Session) -> bool {
+    let p = &s.principal;
+    control::may(
+        p,
+        &control::Operation::ReadNotification {
+            country: &p.country,
+        },
+    )
+    .is_ok()
+}
 
 /// The cookie that remembers a chosen language.
 const LANG_COOKIE: &str = "fg_lang";
@@ -68,6 +80,12 @@ pub enum Nav {
     Api,
     /// The signed-in user's work.
     Work,
+    /// Pre-export notifications.
+    Notifications,
+    /// Verify a permit.
+    Verify,
+    /// Customs: permit lookup and declarations.
+    Customs,
     /// The sign-in page.
     SignIn,
 }
@@ -78,7 +96,7 @@ pub struct Shell {
     /// The language.
     pub chosen: Chosen,
     /// The page's path, without query (the switch links to it with `?lang=`).
-    pub path: &'static str,
+    pub path: String,
     /// The current navigation entry.
     pub nav: Nav,
     /// The signed-in visitor's session, if any (the header shows who, and sign-out).
@@ -116,7 +134,14 @@ impl Shell {
                             ul {
                                 (item(Nav::Home, "/", "nav-home"))
                                 (item(Nav::Check, "/check", "nav-check"))
+                                (item(Nav::Verify, "/verify", "nav-verify"))
                                 @if self.session.is_some() { (item(Nav::Work, "/work", "nav-work")) }
+                                @if self.session.as_ref().is_some_and(reads_notifications) {
+                                    (item(Nav::Notifications, "/notifications", "nav-notifications"))
+                                }
+                                @if self.session.as_ref().is_some_and(|s| control::may(&s.principal, &control::Operation::Customs).is_ok()) {
+                                    (item(Nav::Customs, "/customs", "nav-customs"))
+                                }
                                 (item(Nav::Api, "/docs", "nav-api"))
                             }
                         }

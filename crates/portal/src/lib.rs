@@ -43,5 +43,28 @@ where
         )
         .route("/sign-out", post(pages::signin::sign_out))
         .route("/work", get(pages::work::show))
+        .route(
+            "/applications/new",
+            get(pages::apply::show).post(pages::apply::submit),
+        )
+        .route("/applications/new/licence", get(pages::apply::licence))
+        .route(
+            "/applications/{id}",
+            get(pages::case::show).post(pages::case::act),
+        )
+        .route("/notifications", get(pages::notifications::list))
+        .route(
+            "/notifications/{id}",
+            get(pages::notifications::show).post(pages::notifications::act),
+        )
+        .route("/verify", get(pages::verify::show))
+        .route(
+            "/customs",
+            get(pages::customs::show).post(pages::customs::lodge),
+        )
+        .route(
+            "/customs/declarations/{id}",
+            get(pages::customs::declaration).post(pages::customs::act),
+        )
         .route("/assets/{name}", get(assets::serve))
 }

@@ -50,8 +50,6 @@ pub struct AppState {
     /// What the use cases need (database, law, keys, clock); the state reads as these
     /// through `Deref`, so a handler's `s.store` is the use cases' store.
     pub services: Services,
-    /// New alerts, for subscribers (`GET /api/v1/alerts/stream`).
-    pub alerts: tokio::sync::broadcast::Sender<store::Alert>,
     /// How the server is reached (its own TLS, trusted proxies).
     pub edge: Arc<edge::Edge>,
 }
@@ -68,9 +66,6 @@ impl std::ops::Deref for AppState {
         &self.services
     }
 }
-
-/// Alerts a slow subscriber may fall behind by before it is told it missed some.
-const ALERT_BACKLOG: usize = 1024;
 
 /// The built-in rules failed to load (a broken data file in the build).
 #[derive(Debug, Error)]
@@ -138,16 +133,8 @@ impl AppState {
         .map_err(|e| StartError::Random(e.to_string()))?;
         Ok(AppState {
             services: Services::new(store, signing_key, rules, logins),
-            alerts: tokio::sync::broadcast::channel(ALERT_BACKLOG).0,
             edge: Arc::new(edge::Edge::default()),
         })
-    }
-
-    /// Tell subscribers about committed alerts (none listening is fine).
-    pub fn publish_alerts<'a>(&self, alerts: impl Iterator<Item = &'a store::Alert>) {
-        for a in alerts {
-            let _ = self.alerts.send(a.clone());
-        }
     }
 
     /// This state reached as `edge` says (its own TLS, trusted proxies).

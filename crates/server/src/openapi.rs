@@ -154,7 +154,7 @@ pub async fn docs(
     use maud::html;
     let shell = portal::Shell {
         chosen,
-        path: "/docs",
+        path: "/docs".into(),
         nav: portal::layout::Nav::Api,
         session: visitor.session,
     };

@@ -3,7 +3,7 @@
 //! confirmation, the importing authority's endorsement of the quantity received (a
 //! difference raises an alert); plus health, alerts and audit verification.
 
-use crate::auth::{new_id, Caller};
+use crate::auth::Caller;
 use crate::{AppState, Problem};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -12,7 +12,7 @@ use axum::Json;
 use chrono::NaiveDate;
 use control::{may, CustomsOutcome, Declaration, Operation};
 use serde::{Deserialize, Serialize};
-use store::{Alert, DeclarationRecord, PermitRecord};
+use store::{Alert, PermitRecord};
 use utoipa::ToSchema;
 
 type Body<T> = Result<Json<T>, JsonRejection>;
@@ -102,16 +102,6 @@ pub struct VerifyQuery {
     pub code: Option<String>,
 }
 
-async fn permit_record(s: &AppState, number: &str) -> Result<PermitRecord, Problem> {
-    s.store.get_permit(number).await?.ok_or_else(|| {
-        Problem::new(
-            StatusCode::NOT_FOUND,
-            "unknown-permit",
-            format!("no permit numbered {number}"),
-        )
-    })
-}
-
 /// Verify a permit: no login needed. With only the number: validity, status and
 /// remaining quantity; with the verification code printed on the permit (`?code=`), the
 /// whole signed permit. A wrong code is refused (403), never answered with less.
@@ -126,54 +116,17 @@ pub async fn verify_permit(
     let q = q
         .map(|axum::extract::Query(v)| v)
         .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "query", e.body_text()))?;
-    let rec = permit_record(&s, &number).await?;
-    let full = match q.code.as_deref().map(str::trim) {
-        None | Some("") => false,
-        Some(code) => {
-            let expected = rec.signed.verification_code();
-            if !cases::same_secret(&code.to_ascii_lowercase(), &expected) {
-                return Err(Problem::new(
-                    StatusCode::FORBIDDEN,
-                    "wrong-code",
-                    format!("the verification code does not match permit {number}"),
-                ));
-            }
-            true
-        }
-    };
-    let today = s.clock.now().date_naive();
-    let signature_valid = rec.signed.verify(&s.key_for(&rec.signed)).is_ok();
-    let st = control::permit::status(
-        &rec.signed.permit,
-        today,
-        rec.drawn_kg,
-        rec.revoked,
-        rec.shipped,
-    );
-    let (status, remaining) = match (&st, signature_valid) {
-        (_, false) => ("invalid_signature".to_string(), None),
-        (control::PermitStatus::Valid { remaining_kg }, true) => {
-            ("valid".to_string(), Some(*remaining_kg))
-        }
-        (other, true) => (
-            serde_json::to_value(other)
-                .ok()
-                .and_then(|v| v.get("status").and_then(|x| x.as_str()).map(String::from))
-                .unwrap_or_else(|| "unknown".into()),
-            None,
-        ),
-    };
-    let p = &rec.signed.permit;
+    let v = cases::permits::verify(&s, &number, q.code.as_deref()).await?;
     Ok(Json(PermitCheck {
-        number: p.number.clone(),
-        status,
-        remaining_kg: remaining,
-        signature_valid,
-        valid_from: p.valid_from,
-        valid_until: p.valid_until,
-        substance: full.then(|| p.substance.clone()),
-        destination: full.then(|| p.destination.clone()),
-        signed_permit: full.then(|| rec.signed.clone()),
+        number: v.number,
+        status: cases::api_name(v.standing),
+        remaining_kg: v.remaining_kg,
+        signature_valid: v.signature_valid,
+        valid_from: v.valid_from,
+        valid_until: v.valid_until,
+        substance: v.signed.as_ref().map(|p| p.permit.substance.clone()),
+        destination: v.signed.as_ref().map(|p| p.permit.destination.clone()),
+        signed_permit: v.signed,
     }))
 }
 
@@ -220,15 +173,7 @@ pub async fn get_permit(
     Caller(p, _): Caller,
     Path(number): Path<String>,
 ) -> Result<Json<PermitView>, Problem> {
-    let rec = permit_record(&s, &number).await?;
-    may(
-        &p,
-        &Operation::ReadPermit {
-            exporter: &rec.exporter_org,
-            destination: &rec.signed.permit.destination,
-        },
-    )?;
-    Ok(Json(rec.into()))
+    Ok(Json(cases::permits::read(&s, &p, &number).await?.into()))
 }
 
 /// Why a permit is revoked.
@@ -331,11 +276,12 @@ pub async fn declare(
     Caller(p, _): Caller,
     body: Body<DeclarationIn>,
 ) -> Result<(StatusCode, HeaderMap, Json<DeclarationOut>), Problem> {
+    // Refused before the body is read: a stranger learns nothing of what it would take.
     may(&p, &Operation::Customs)?;
     let Json(d) = body?;
     let now = s.clock.now();
     let declaration = Declaration {
-        permit_number: d.permit_number.trim().to_string(),
+        permit_number: d.permit_number,
         exporter: d.exporter,
         importer: d.importer,
         substance: d.substance,
@@ -343,68 +289,12 @@ pub async fn declare(
         destination: d.destination,
         date: d.date.unwrap_or_else(|| now.date_naive()),
     };
-    let mut tx = s.store.write().await?;
-    // Read the permit inside the transaction: two declarations cannot both draw the
-    // same remaining quantity.
-    let rec = tx.get_permit(&declaration.permit_number).await?;
-    let (outcome, remaining) = match &rec {
-        None => (
-            CustomsOutcome::Hold {
-                reasons: vec![format!("no permit numbered {}", declaration.permit_number)],
-            },
-            None,
-        ),
-        Some(r) => {
-            let o = control::customs::check(
-                &declaration,
-                &r.signed,
-                &s.key_for(&r.signed),
-                r.drawn_kg,
-                r.revoked,
-                r.shipped,
-            );
-            let drawn = match &o {
-                CustomsOutcome::Release { draw_down_kg } => r.drawn_kg + draw_down_kg,
-                CustomsOutcome::Hold { .. } => r.drawn_kg,
-            };
-            (o, Some(r.signed.permit.quantity_kg - drawn))
-        }
-    };
-    let id = new_id("decl")?;
-    let record = DeclarationRecord {
-        id: id.clone(),
-        declaration,
-        outcome: outcome.clone(),
-        exited: false,
-        lodged_by: p.user.clone(),
-        at: now,
-    };
-    if let (Some(mut r), CustomsOutcome::Release { draw_down_kg }) = (rec, &outcome) {
-        let before = serde_json::json!({"drawn_kg": r.drawn_kg});
-        r.drawn_kg += draw_down_kg;
-        tx.update_permit_use(&r).await?;
-        tx.audit(
-            now,
-            &p.user,
-            "permit.draw_down",
-            &format!("permit/{}", r.signed.permit.number),
-            before,
-            serde_json::json!({"drawn_kg": r.drawn_kg, "declaration": id}),
-        )
-        .await?;
-    }
-    tx.put_declaration(&record).await?;
-    tx.audit(
-        now,
-        &p.user,
-        "customs.declare",
-        &format!("declaration/{id}"),
-        serde_json::Value::Null,
-        serde_json::to_value(&record).unwrap_or_default(),
-    )
-    .await?;
-    tx.commit().await?;
-    let (name, reasons) = match outcome {
+    let cases::permits::Lodged {
+        record,
+        remaining_kg: remaining,
+    } = cases::permits::declare(&s, &p, declaration).await?;
+    let id = record.id;
+    let (name, reasons) = match record.outcome {
         CustomsOutcome::Release { .. } => ("release", Vec::new()),
         CustomsOutcome::Hold { reasons } => ("hold", reasons),
     };
@@ -443,50 +333,11 @@ pub async fn confirm_exit(
     Caller(p, _): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<ExitOut>, Problem> {
-    may(&p, &Operation::Customs)?;
-    let now = s.clock.now();
-    let mut d = s
-        .store
-        .declaration(&id)
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("no customs declaration {id}")))?;
-    let CustomsOutcome::Release { draw_down_kg } = d.outcome else {
-        return Err(Problem::conflict(
-            "wrong-state",
-            format!("declaration {id} was held: goods on hold cannot exit"),
-        ));
-    };
-    if d.exited {
-        return Err(Problem::conflict(
-            "wrong-state",
-            format!("exit of declaration {id} was already confirmed"),
-        ));
-    }
-    let mut tx = s.store.write().await?;
-    let mut r = tx
-        .get_permit(&d.declaration.permit_number)
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("no permit {}", d.declaration.permit_number)))?;
-    let before = serde_json::json!({"shipped": r.shipped, "exited_kg": r.exited_kg});
-    r.shipped = true;
-    r.exited_kg += draw_down_kg;
-    d.exited = true;
-    tx.update_permit_use(&r).await?;
-    tx.put_declaration(&d).await?;
-    tx.audit(
-        now,
-        &p.user,
-        "customs.exit",
-        &format!("permit/{}", r.signed.permit.number),
-        before,
-        serde_json::json!({"shipped": true, "exited_kg": r.exited_kg, "declaration": id}),
-    )
-    .await?;
-    tx.commit().await?;
+    let e = cases::permits::confirm_exit(&s, &p, &id).await?;
     Ok(Json(ExitOut {
-        declaration: id,
-        permit: r.signed.permit.number,
-        exited_kg: r.exited_kg,
+        declaration: e.declaration,
+        permit: e.permit,
+        exited_kg: e.exited_kg,
     }))
 }
 
@@ -522,89 +373,13 @@ pub async fn endorse_receipt(
     Path(number): Path<String>,
     body: Body<ReceiptIn>,
 ) -> Result<Json<ReceiptOut>, Problem> {
-    let rec = permit_record(&s, &number).await?;
-    may(
-        &p,
-        &Operation::EndorseReceipt {
-            destination: &rec.signed.permit.destination,
-        },
-    )?;
+    let rec = cases::permits::open_for_receipt(&s, &p, &number).await?;
     let Json(input) = body?;
-    if !(input.received_kg.is_finite() && input.received_kg >= 0.0) {
-        return Err(Problem::unprocessable(
-            "invalid-body",
-            "received_kg: must be a number of kg, zero or more",
-        ));
-    }
-    let now = s.clock.now();
-    let mut tx = s.store.write().await?;
-    let mut r = tx
-        .get_permit(&number)
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("no permit {number}")))?;
-    if !r.shipped {
-        return Err(Problem::conflict(
-            "wrong-state",
-            format!("no exit has been confirmed under permit {number}"),
-        ));
-    }
-    if r.received_kg.is_some() {
-        return Err(Problem::conflict(
-            "wrong-state",
-            format!("receipt under permit {number} was already endorsed"),
-        ));
-    }
-    r.received_kg = Some(input.received_kg);
-    tx.update_permit_use(&r).await?;
-    tx.audit(
-        now,
-        &p.user,
-        "permit.endorse_receipt",
-        &format!("permit/{number}"),
-        serde_json::json!({"received_kg": null}),
-        serde_json::json!({"received_kg": input.received_kg, "exited_kg": r.exited_kg}),
-    )
-    .await?;
-    let alert = match control::customs::receipt_difference(
-        r.exited_kg,
-        input.received_kg,
-        s.rules.workflow.receipt_tolerance_percent,
-    ) {
-        Some(message) => {
-            let a = Alert {
-                id: new_id("alert")?,
-                at: now,
-                kind: "receipt_difference".into(),
-                subject: format!("permit/{number}"),
-                message,
-                // The importing authority's word about the exporter: a claim, weighing
-                // on the exporter once the exporting country's authority confirms it.
-                org: p.org.clone(),
-                event_id: None,
-                rule: None,
-                concerns: Some(r.exporter_org.clone()),
-                confirmed: None,
-            };
-            tx.insert_alert(&a).await?;
-            tx.audit(
-                now,
-                &p.user,
-                "alert.raise",
-                &format!("alert/{}", a.id),
-                serde_json::Value::Null,
-                serde_json::to_value(&a).unwrap_or_default(),
-            )
-            .await?;
-            Some(a)
-        }
-        None => None,
-    };
-    tx.commit().await?;
-    s.publish_alerts(alert.iter());
+    let r = cases::permits::endorse_receipt(&s, &p, rec, input.received_kg).await?;
     Ok(Json(ReceiptOut {
         permit: number,
         exited_kg: r.exited_kg,
         received_kg: input.received_kg,
-        alert,
+        alert: r.alert,
     }))
 }

@@ -42,6 +42,9 @@ fn peak_resident() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// How long the flood may go on waiting for the health client (rounds of all inputs).
+const MAX_ROUNDS: usize = 40;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_the_worst_inputs_leaves_the_server_answering() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -69,10 +72,16 @@ async fn a_flood_of_the_worst_inputs_leaves_the_server_answering() {
     };
     let mut clients = Vec::new();
     for c in 0..8 {
-        let (api, inputs) = (api.clone(), inputs.clone());
+        let (api, inputs, during) = (api.clone(), inputs.clone(), health_during.clone());
         clients.push(tokio::spawn(async move {
             let mut counts = (0, 0);
-            for round in 0..3 {
+            // At least three rounds, and on until the health client has been answered
+            // three times or the flood has gone on for MAX_ROUNDS: how many answers fit
+            // in three rounds depends on the machine's load, not on the server.
+            for round in 0..MAX_ROUNDS {
+                if round >= 3 && during.load(Ordering::SeqCst) >= 3 {
+                    break;
+                }
                 for (i, input) in inputs.iter().enumerate() {
                     // Both ways a structure reaches the law, alternating.
                     let (path, body, who) = if (c + round + i) % 2 == 0 {
@@ -105,12 +114,17 @@ async fn a_flood_of_the_worst_inputs_leaves_the_server_answering() {
     let mut answered = (0, 0);
     for c in clients {
         let (ok, refused) = c.await.expect("client");
+        assert_eq!(
+            (ok + refused) % inputs.len(),
+            0,
+            "each round is answered whole"
+        );
+        assert!(ok + refused >= 3 * inputs.len(), "three rounds at least");
         answered.0 += ok;
         answered.1 += refused;
     }
     flooding.store(false, Ordering::SeqCst);
     let total_health = health.await.expect("health client");
-    assert_eq!(answered.0 + answered.1, 8 * 3 * worst_inputs().len());
     assert!(answered.0 > 0, "the 48-core structure gets a verdict");
     assert!(answered.1 > 0, "beyond the limits: refused");
     assert!(

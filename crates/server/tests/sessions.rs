@@ -7,86 +7,10 @@ use axum::http::{header, HeaderMap, StatusCode};
 use serde_json::json;
 
 mod common;
-use common::{application, assert_self_contained, Api};
-
-const PASSWORD: &str = "correct horse battery";
-
-/// Every `Set-Cookie` of an answer.
-fn set_cookies(h: &HeaderMap) -> Vec<String> {
-    h.get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok().map(String::from))
-        .collect()
-}
-
-/// The `Set-Cookie` of `name`, if the answer sets it.
-fn set_cookie(h: &HeaderMap, name: &str) -> Option<String> {
-    set_cookies(h)
-        .into_iter()
-        .find(|c| c.starts_with(&format!("{name}=")))
-}
-
-/// The value a `Set-Cookie` line gives.
-fn value(set_cookie: &str) -> String {
-    set_cookie
-        .split(';')
-        .next()
-        .and_then(|kv| kv.split_once('='))
-        .map(|(_, v)| v.to_string())
-        .unwrap_or_default()
-}
-
-/// The value of the hidden input `name` of a page.
-fn hidden(page: &str, name: &str) -> String {
-    let at = page
-        .find(&format!("name=\"{name}\" value=\""))
-        .unwrap_or_else(|| panic!("no hidden {name} in {page}"));
-    let rest = &page[at + name.len() + 15..];
-    rest[..rest.find('"').expect("end of value")].to_string()
-}
-
-fn location(h: &HeaderMap) -> &str {
-    h.get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
-
-const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
-
-/// Signs in through the form as a browser does (the page, then the post); the post's
-/// answer.
-async fn sign_in(api: &Api, user: &str, password: &str) -> (StatusCode, HeaderMap, String) {
-    let (st, h, page) = api.page("GET", "/sign-in?next=/work", &[], "").await;
-    assert_eq!(st, StatusCode::OK, "{page}");
-    let form_cookie = set_cookie(&h, "fg_form").expect("the form's cookie");
-    let token = hidden(&page, "form_token");
-    assert_eq!(
-        value(&form_cookie),
-        token,
-        "double submit: cookie and field agree"
-    );
-    let body = serde_urlencoded::to_string([
-        ("username", user),
-        ("password", password),
-        ("form_token", &token),
-        ("next", "/work"),
-    ])
-    .expect("form");
-    let cookie = format!("fg_form={token}");
-    api.page("POST", "/sign-in", &[FORM, ("cookie", &cookie)], &body)
-        .await
-}
-
-/// Signs in; the session cookie to send.
-async fn session_of(api: &Api, user: &str) -> String {
-    let (st, h, page) = sign_in(api, user, PASSWORD).await;
-    assert_eq!(st, StatusCode::SEE_OTHER, "{page}");
-    assert_eq!(location(&h), "/work");
-    format!(
-        "fg_session={}",
-        value(&set_cookie(&h, "fg_session").expect("session cookie"))
-    )
-}
+use common::{
+    application, assert_self_contained, create_users, hidden, location, session_of, set_cookie,
+    sign_in, value, Api, FORM, PASSWORD,
+};
 
 async fn work(api: &Api, cookie: &str) -> (StatusCode, HeaderMap, String) {
     api.page("GET", "/work", &[("cookie", cookie)], "").await
@@ -105,22 +29,16 @@ async fn audited(api: &Api, action: &str) -> usize {
 
 async fn scenario(url: &str) {
     let api = Api::new(url).await;
-    for (name, org, role) in [
-        ("wang.fang", "cn-exporter", "compliance_officer"),
-        ("zhao.lei", "cn-exporter-2", "compliance_officer"),
-        ("chen.jing", "cn-mofcom", "licensing_officer"),
-        ("sun.li", "cn-customs", "customs_officer"),
-    ] {
-        let (st, v) = api
-            .call(
-                "POST",
-                "/api/v1/users",
-                Some("administrator"),
-                Some(json!({"username": name, "password": PASSWORD, "org": org, "role": role})),
-            )
-            .await;
-        assert_eq!(st, StatusCode::CREATED, "{v}");
-    }
+    create_users(
+        &api,
+        &[
+            ("wang.fang", "cn-exporter", "compliance_officer"),
+            ("zhao.lei", "cn-exporter-2", "compliance_officer"),
+            ("chen.jing", "cn-mofcom", "licensing_officer"),
+            ("sun.li", "cn-customs", "customs_officer"),
+        ],
+    )
+    .await;
     let (st, v) = api
         .call(
             "POST",

@@ -70,6 +70,25 @@ impl Store {
         rows.iter().map(audit_from_row).collect()
     }
 
+    /// The last `limit` entries about `subject` (e.g. `application/app-…`), oldest first:
+    /// a record's history as the trail tells it.
+    pub async fn audit_of(&self, subject: &str, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE subject = $1 ORDER BY seq DESC LIMIT $2"
+        ))
+        .bind(subject)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db("reading a record's audit entries"))?;
+        let mut out = rows
+            .iter()
+            .map(audit_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
     /// Verify the stored chain's hashes, links and seals (under this store's key): the
     /// number of entries, or where it breaks. [`Store::audit_report`] checks more.
     pub async fn verify_audit(&self) -> Result<Result<u64, ChainBreak>, StoreError> {

@@ -503,6 +503,18 @@ impl Store {
     pub async fn alerts(&self) -> Result<Vec<Alert>, StoreError> {
         self.alerts_where(&crate::AlertFilter::default()).await
     }
+
+    /// The user name of user `id`, if there is such a user (an audit entry's actor may
+    /// also be a process, such as `fentguard:low-risk-fast-track`).
+    pub async fn username_of(&self, id: &str) -> Result<Option<String>, StoreError> {
+        const WHAT: &str = "reading a user name";
+        let row = sqlx::query("SELECT username FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db(WHAT))?;
+        row.map(|r| col(&r, "username", WHAT)).transpose()
+    }
 }
 
 /// Fields of a user account to create.

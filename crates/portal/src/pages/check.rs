@@ -57,7 +57,7 @@ where
 fn answer(s: &Services, chosen: Chosen, visitor: Visitor, form: CheckForm) -> Response {
     let shell = Shell {
         chosen,
-        path: "/check",
+        path: "/check".into(),
         nav: Nav::Check,
         session: visitor.session,
     };

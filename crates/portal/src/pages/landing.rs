@@ -10,7 +10,7 @@ pub async fn show(chosen: Chosen, visitor: Visitor) -> Response {
     let signed_in = visitor.session.is_some();
     let shell = Shell {
         chosen,
-        path: "/",
+        path: "/".into(),
         nav: Nav::Home,
         session: visitor.session,
     };
@@ -27,6 +27,7 @@ pub async fn show(chosen: Chosen, visitor: Visitor) -> Response {
             h2 { (l.t("landing-start")) }
             ul.actions {
                 li { a.button href="/check" { (l.t("nav-check")) } }
+                li { a.button href="/verify" { (l.t("nav-verify")) } }
                 @if signed_in {
                     li { a.button href="/work" { (l.t("nav-work")) } }
                 } @else {

@@ -120,7 +120,7 @@ fn page(
     let signed_in = visitor.session.is_some();
     let shell = Shell {
         chosen,
-        path: "/sign-in",
+        path: "/sign-in".into(),
         nav: Nav::SignIn,
         session: visitor.session,
     };

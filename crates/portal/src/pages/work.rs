@@ -20,7 +20,7 @@ where
     let list = cases::applications::list(&s, &p, &store::PageRequest::default()).await;
     let shell = Shell {
         chosen,
-        path: "/work",
+        path: "/work".into(),
         nav: Nav::Work,
         session: Some(session.clone()),
     };
@@ -44,6 +44,9 @@ where
                 dt { (l.t("work-organisation")) } dd { (session.organisation) }
             }
             h2 { (l.t("work-applications")) }
+            @if control::may(&p, &control::Operation::SubmitApplication).is_ok() {
+                p { a.button href="/applications/new" { (l.t("work-new-application")) } }
+            }
             (applications)
         },
     )
@@ -59,7 +62,7 @@ fn table(l: Lang, items: &[cases::applications::Summary]) -> Markup {
             tbody {
                 @for a in items {
                     tr {
-                        td { code { (a.id) } }
+                        td { a href={ "/applications/" (a.id) } { code { (a.id) } } }
                         td { (l.t(&format!("state-{}", a.state))) }
                         td { (a.exporter) }
                         td { (a.substance) }

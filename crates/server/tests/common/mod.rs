@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each test file uses part of the harness
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::{header, HeaderMap, Request, StatusCode};
 use chrono::{Duration, Utc};
 use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
@@ -189,6 +189,82 @@ pub fn application(substance: &str, quantity: &str) -> Value {
             {"kind": "contract", "filename": "c.txt", "content_base64": b64("contract")}
         ]
     })
+}
+
+/// An application of `quantity` of `substance` to Mexico filed by the demo exporter over
+/// the API: its id.
+pub async fn filed(api: &Api, substance: &str, quantity: &str) -> String {
+    let (st, v) = api
+        .call(
+            "POST",
+            "/api/v1/export-applications",
+            Some("compliance_officer"),
+            Some(application(substance, quantity)),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    v["id"].as_str().expect("id").to_string()
+}
+
+/// The `state` of the record at the API's `path`, as `role` reads it.
+pub async fn state_at(api: &Api, path: &str, role: &str) -> String {
+    let (_, v) = api.call("GET", path, Some(role), None).await;
+    v["state"].as_str().unwrap_or_default().to_string()
+}
+
+/// An application of `substance` taken through the workflow over the API to its permit
+/// (forwarded, notified, no objection, approved by one or two officers): its id and the
+/// permit's number.
+pub async fn approved_permit(api: &Api, substance: &str, quantity: &str) -> (String, String) {
+    let app = filed(api, substance, quantity).await;
+    let path = format!("/api/v1/export-applications/{app}");
+    let (_, v) = api
+        .call(
+            "POST",
+            &format!("{path}/forward"),
+            Some("licensing_officer"),
+            None,
+        )
+        .await;
+    let pen = v["notification"]
+        .as_str()
+        .expect("notification")
+        .to_string();
+    let (st, v) = api
+        .call(
+            "POST",
+            &format!("/api/v1/notifications/{pen}/send"),
+            Some("public_security_officer"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (st, v) = api
+        .call(
+            "POST",
+            &format!("/api/v1/notifications/{pen}/reply"),
+            Some("foreign_authority_officer"),
+            Some(json!({"reply": "no_objection"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let mut permit = Value::Null;
+    for officer in ["licensing_officer", "second_licensing_officer"] {
+        let (st, v) = api
+            .call(
+                "POST",
+                &format!("{path}/decision"),
+                Some(officer),
+                Some(json!({"decision": "approve"})),
+            )
+            .await;
+        assert!(st.is_success(), "{st} {v}");
+        permit = v["permit"].clone();
+        if permit.is_string() {
+            break;
+        }
+    }
+    (app, permit.as_str().expect("a permit").to_string())
 }
 
 /// Every `src=` and `href=` of a page points into FentGuard (a path, a fragment or a
@@ -391,4 +467,144 @@ pub fn ladder(rings: usize) -> String {
         }
     }
     s
+}
+
+// Pages as a browser uses them: cookies, hidden fields, signing in through the form.
+
+/// The password of the users the page tests make.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Every `Set-Cookie` of an answer.
+pub fn set_cookies(h: &HeaderMap) -> Vec<String> {
+    h.get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(String::from))
+        .collect()
+}
+
+/// The `Set-Cookie` of `name`, if the answer sets it.
+pub fn set_cookie(h: &HeaderMap, name: &str) -> Option<String> {
+    set_cookies(h)
+        .into_iter()
+        .find(|c| c.starts_with(&format!("{name}=")))
+}
+
+/// The value a `Set-Cookie` line gives.
+pub fn value(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .and_then(|kv| kv.split_once('='))
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default()
+}
+
+/// The value of the hidden input `name` of a page.
+pub fn hidden(page: &str, name: &str) -> String {
+    let at = page
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no hidden {name} in {page}"));
+    let rest = &page[at + name.len() + 15..];
+    rest[..rest.find('"').expect("end of value")].to_string()
+}
+
+pub fn location(h: &HeaderMap) -> &str {
+    h.get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// A `multipart/form-data` body as a browser sends a form with files: its content type
+/// (with the boundary) and the body. `files` are (field, file name, content).
+pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &str)]) -> (String, String) {
+    let boundary = "----fentguard-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    for (name, file, content) in files {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\n\
+             Content-Type: text/plain\r\n\r\n{content}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Posts the step form `step` with `text` from the page `path` (a case, a notification)
+/// as `cookie`, its form token taken from the page as a browser would (`csrf` overrides
+/// it): the status, the redirect's location and the page.
+pub async fn post_step(
+    api: &Api,
+    cookie: &str,
+    path: &str,
+    step: &str,
+    text: &str,
+    csrf: Option<&str>,
+) -> (StatusCode, String, String) {
+    let (_, _, page) = api.page("GET", path, &[("cookie", cookie)], "").await;
+    let token = csrf.map_or_else(|| hidden(&page, "csrf"), String::from);
+    let body =
+        serde_urlencoded::to_string([("csrf", token.as_str()), ("step", step), ("text", text)])
+            .expect("form");
+    let (st, h, page) = api
+        .page("POST", path, &[FORM, ("cookie", cookie)], &body)
+        .await;
+    (st, location(&h).to_string(), page)
+}
+
+/// The content type of a form as a browser posts it.
+pub const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+
+/// Signs in through the form as a browser does (the page, then the post); the post's
+/// answer.
+pub async fn sign_in(api: &Api, user: &str, password: &str) -> (StatusCode, HeaderMap, String) {
+    let (st, h, page) = api.page("GET", "/sign-in?next=/work", &[], "").await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    let form_cookie = set_cookie(&h, "fg_form").expect("the form's cookie");
+    let token = hidden(&page, "form_token");
+    assert_eq!(
+        value(&form_cookie),
+        token,
+        "double submit: cookie and field agree"
+    );
+    let body = serde_urlencoded::to_string([
+        ("username", user),
+        ("password", password),
+        ("form_token", &token),
+        ("next", "/work"),
+    ])
+    .expect("form");
+    let cookie = format!("fg_form={token}");
+    api.page("POST", "/sign-in", &[FORM, ("cookie", &cookie)], &body)
+        .await
+}
+
+/// Signs in; the session cookie to send.
+pub async fn session_of(api: &Api, user: &str) -> String {
+    let (st, h, page) = sign_in(api, user, PASSWORD).await;
+    assert_eq!(st, StatusCode::SEE_OTHER, "{page}");
+    assert_eq!(location(&h), "/work");
+    format!(
+        "fg_session={}",
+        value(&set_cookie(&h, "fg_session").expect("session cookie"))
+    )
+}
+
+/// Creates users (name, organisation, role) with [`PASSWORD`], as the administrator.
+pub async fn create_users(api: &Api, users: &[(&str, &str, &str)]) {
+    for (name, org, role) in users {
+        let (st, v) = api
+            .call(
+                "POST",
+                "/api/v1/users",
+                Some("administrator"),
+                Some(json!({"username": name, "password": PASSWORD, "org": org, "role": role})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+    }
 }
