@@ -704,7 +704,11 @@ impl Parser<'_> {
         let nb = self.b.bonds.len();
         for bi in 0..nb {
             let bond = &self.b.bonds[bi];
-            if bond.order != BondOrder::Double || bond.aromatic {
+            // An aromatic bond as written may become a plain double bond when the ring
+            // turns out not to be aromatic; marks on both sides then give it stereo, as
+            // they do when the kekulé form is read back. Perception drops the stereo of
+            // bonds that end up single or aromatic.
+            if bond.order != BondOrder::Double && !bond.aromatic {
                 continue;
             }
             let (u, v) = (bond.a, bond.b);
