@@ -274,6 +274,14 @@ async function journey(locale, lang) {
   await exporter.page.waitForSelector('.standing.good');
   assert.ok((await exporter.page.innerText('main')).includes('Quimica Demo SA de CV'), 'the code shows the parties');
   await inspect(exporter.page, 'verify', lang);
+  // ...and downloads the permit to print; scripts/browser.sh reads its QR code.
+  await exporter.page.goto(path);
+  const [download] = await Promise.all([
+    exporter.page.waitForEvent('download'),
+    exporter.page.click('a[href$="/pdf"]'),
+  ]);
+  if (process.env.FG_PERMITS) await download.saveAs(`${process.env.FG_PERMITS}/permit-${lang}.pdf`);
+  assert.match(download.suggestedFilename(), /^permit-.*\.pdf$/);
   await exporter.context.close();
   const permit = (await api('licensing_officer', 'GET', `/export-applications/${id}`)).dossier.permit;
 

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../fuzz"
 secs=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(smiles smarts molfile epcis_document ilmd changes_csv)
+[ ${#targets[@]} -gt 0 ] || targets=(smiles smarts molfile epcis_document ilmd changes_csv permit_qr)
 export RUSTC_BOOTSTRAP=1   # cargo-fuzz passes -Z flags; stable rustc accepts them so
 
 # Seeds: the test data of each reader (kept out of git under fuzz/corpus).
@@ -55,6 +55,7 @@ for p in glob.glob("../crates/epcis/tests/data/gs1/*.jsonld") + ["seeds/ilmd.jso
     for t in ("epcis_document", "ilmd"):
         put(t, os.path.basename(p), open(p, encoding="utf-8").read())
 put("changes_csv", "seed", open("seeds/changes.csv", encoding="utf-8").read())
+put("permit_qr", "seed", open("seeds/permit_qr.txt", encoding="utf-8").read().strip())
 PY
 
 cargo fuzz build -O >/dev/null 2>&1 || cargo fuzz build -O

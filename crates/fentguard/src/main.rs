@@ -6,6 +6,7 @@ mod catalogue_cmd;
 mod classify_cmd;
 mod export_cmd;
 mod keys;
+mod permit_cmd;
 mod records;
 mod screen_cmd;
 mod serve_cmd;
@@ -139,6 +140,16 @@ enum Command {
     /// The catalogue: what changed between two dates, or check a changes file.
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
+    /// Check a printed permit offline: the text of its QR code (argument, or standard
+    /// input, e.g. from `zbarimg -q`) against the issuing authority's public key (GET
+    /// /api/v1/permits/public-key). Exit code 1 when it is not genuine.
+    VerifyPermit {
+        /// The authority's Ed25519 public key, hex.
+        #[arg(long)]
+        public_key: String,
+        /// The QR code's text; standard input when absent.
+        text: Option<String>,
+    },
     /// Run the HTTP server (SQLite by default, created on first start).
     Serve {
         #[command(flatten)]
@@ -170,6 +181,20 @@ enum Command {
         /// ignored. Repeat, or separate with commas.
         #[arg(long, env = "FENTGUARD_TRUST_PROXY", value_delimiter = ',')]
         trust_proxy: Vec<String>,
+        /// The address people reach this server at (e.g. https://fentguard.example.gov.cn):
+        /// printed permits' QR codes open its verification page. Default: http:// or
+        /// https:// and --listen.
+        #[arg(long, env = "FENTGUARD_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// The font permits are printed in: a TrueType/OpenType file or collection that
+        /// covers Chinese and Latin. Default: the first of Debian's fonts-noto-cjk (and
+        /// other well-known places) found.
+        #[arg(long, env = "FENTGUARD_PRINT_FONT")]
+        print_font: Option<PathBuf>,
+        /// The face of --print-font to use when it is a collection (.ttc): e.g. 2 for
+        /// Noto Sans CJK SC.
+        #[arg(long, default_value_t = 0, env = "FENTGUARD_PRINT_FONT_FACE")]
+        print_font_face: u32,
     },
     /// The audit trail.
     #[command(subcommand)]
@@ -392,6 +417,9 @@ fn main() -> ExitCode {
             tls_cert,
             tls_key,
             trust_proxy,
+            public_url,
+            print_font,
+            print_font_face,
         } => serve_cmd::serve(
             changes.as_deref(),
             &at.db,
@@ -399,6 +427,8 @@ fn main() -> ExitCode {
                 address: listen,
                 tls: tls_cert.zip(tls_key),
                 trust_proxy,
+                public_url,
+                print_font: print_font.map(|p| (p, print_font_face)),
             },
             &at.key,
             serve_cmd::Publish {
@@ -435,6 +465,7 @@ fn main() -> ExitCode {
             catalogue_cmd::diff(changes.as_deref(), from, to, format == ClassifyFormat::Json)
         }
         Command::Catalogue(CatalogueCommand::Check { file }) => catalogue_cmd::check(&file),
+        Command::VerifyPermit { public_key, text } => permit_cmd::verify(&public_key, text),
         Command::Screen {
             file,
             threads,

@@ -60,9 +60,24 @@ pub struct Listen {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Reverse proxies whose forwarding headers are believed.
     pub trust_proxy: Vec<String>,
+    /// The address people reach the server at (printed permits' QR codes).
+    pub public_url: Option<String>,
+    /// The font permits are printed in (file, face), else a well-known one.
+    pub print_font: Option<(PathBuf, u32)>,
 }
 
 impl Listen {
+    /// How the portal prints: the public address (given, else the listener's own) and
+    /// the font.
+    fn printing(&self, tls: bool) -> Result<server::Printing> {
+        let url = match &self.public_url {
+            Some(u) if u.starts_with("https://") || u.starts_with("http://") => u.clone(),
+            Some(u) => anyhow::bail!("--public-url {u:?} must start with https:// or http://"),
+            None => format!("{}://{}", if tls { "https" } else { "http" }, self.address),
+        };
+        Ok(server::Printing::new(&url, self.print_font.clone()))
+    }
+
     /// The server's own TLS, when asked for: the key file checked, both files read.
     async fn tls(&self) -> Result<Option<server::TlsConfig>> {
         let Some((cert, key)) = &self.tls else {
@@ -123,7 +138,15 @@ pub fn serve(
         }
         let state = server::AppState::with_classifier(store, key, classifier)?
             .with_earlier_keys(keys.earlier_public())
-            .with_edge(edge);
+            .with_edge(edge)
+            .with_printing(listen.printing(tls.is_some())?);
+        // Read the font now, so that a server that cannot print says so at start (and
+        // the first permit printed does not wait for 20 MB).
+        let printing = state.printing.clone();
+        tokio::task::spawn_blocking(move || match printing.fonts() {
+            Ok(_) => tracing::info!(verify_page = printing.verify_page(), "permits can be printed"),
+            Err(why) => tracing::warn!(%why, "permits cannot be printed"),
+        });
         let stop = async move {
             shutdown_signal().await;
             // ...and the head when told to stop (requests still in flight are covered by

@@ -19,6 +19,7 @@ pub mod assets;
 pub mod i18n;
 pub mod layout;
 mod pages;
+pub mod printing;
 pub mod session;
 
 use axum::extract::FromRef;
@@ -27,11 +28,14 @@ use axum::Router;
 use cases::Services;
 pub use i18n::Lang;
 pub use layout::Shell;
+pub use printing::Printing;
 
-/// The portal's routes, for a router whose state gives the use cases' [`Services`].
+/// The portal's routes, for a router whose state gives the use cases' [`Services`] and
+/// how the deployment prints ([`Printing`]).
 pub fn routes<S>() -> Router<S>
 where
     Services: FromRef<S>,
+    std::sync::Arc<Printing>: FromRef<S>,
     S: Clone + Send + Sync + 'static,
 {
     Router::new()
@@ -58,6 +62,7 @@ where
             get(pages::notifications::show).post(pages::notifications::act),
         )
         .route("/verify", get(pages::verify::show))
+        .route("/permits/{number}/pdf", get(pages::permit::pdf))
         .route(
             "/customs",
             get(pages::customs::show).post(pages::customs::lodge),

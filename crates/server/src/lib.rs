@@ -43,6 +43,7 @@ use thiserror::Error;
 pub const MAX_BODY: usize = 1 << 20;
 
 pub use cases::{api_name, Caches, Clock, Rules, Services, CACHE_SECONDS};
+pub use portal::Printing;
 
 /// Shared state of a running server.
 #[derive(Clone)]
@@ -52,6 +53,14 @@ pub struct AppState {
     pub services: Services,
     /// How the server is reached (its own TLS, trusted proxies).
     pub edge: Arc<edge::Edge>,
+    /// How the portal prints (the public address its permits' QR codes open, the font).
+    pub printing: Arc<portal::Printing>,
+}
+
+impl axum::extract::FromRef<AppState> for Arc<portal::Printing> {
+    fn from_ref(s: &AppState) -> Arc<portal::Printing> {
+        s.printing.clone()
+    }
 }
 
 impl axum::extract::FromRef<AppState> for Services {
@@ -134,12 +143,19 @@ impl AppState {
         Ok(AppState {
             services: Services::new(store, signing_key, rules, logins),
             edge: Arc::new(edge::Edge::default()),
+            printing: Arc::new(portal::Printing::default()),
         })
     }
 
     /// This state reached as `edge` says (its own TLS, trusted proxies).
     pub fn with_edge(mut self, edge: edge::Edge) -> AppState {
         self.edge = Arc::new(edge);
+        self
+    }
+
+    /// This state printing as `printing` says.
+    pub fn with_printing(mut self, printing: Printing) -> AppState {
+        self.printing = Arc::new(printing);
         self
     }
 

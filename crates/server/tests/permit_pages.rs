@@ -48,7 +48,7 @@ async fn scenario(url: &str) {
         ],
     )
     .await;
-    let (_, permit) = approved_permit(&api, "N-phenethyl-4-piperidone", "25 kg").await;
+    let (app, permit) = approved_permit(&api, "N-phenethyl-4-piperidone", "25 kg").await;
     let (_, v) = api
         .call(
             "GET",
@@ -113,6 +113,46 @@ async fn scenario(url: &str) {
         .page("GET", "/customs", &[("cookie", &exporter)], "")
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
+    // The permit to print: its exporter downloads the PDF (CI has the font; without one
+    // the page says printing is not set up), another enterprise is told no such permit
+    // exists, and without signing in there is nothing.
+    let pdf = format!("/permits/{permit}/pdf");
+    let (st, h, body) = api.page("GET", &pdf, &[("cookie", &exporter)], "").await;
+    if st == StatusCode::OK {
+        assert_eq!(h["content-type"], "application/pdf");
+        assert!(body.starts_with("%PDF-"), "a PDF");
+        let disposition = h["content-disposition"].to_str().unwrap_or("");
+        assert!(
+            disposition.contains(&format!("permit-{permit}.pdf")),
+            "{disposition}"
+        );
+    } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI prints permits: {body}"
+        );
+        assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert!(body.contains("font"), "{body}");
+    }
+    create_users(&api, &[("li.qiang", "cn-exporter-2", "compliance_officer")]).await;
+    let stranger = session_of(&api, "li.qiang").await;
+    let (st, _, body) = api.page("GET", &pdf, &[("cookie", &stranger)], "").await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{body}");
+    assert!(!body.starts_with("%PDF-"));
+    let (st, _, _) = api.page("GET", &pdf, &[], "").await;
+    assert_ne!(st, StatusCode::OK, "not without signing in");
+    let (_, _, case) = api
+        .page(
+            "GET",
+            &format!("/applications/{app}"),
+            &[("cookie", &exporter)],
+            "",
+        )
+        .await;
+    assert!(
+        case.contains(&format!("href=\"/permits/{permit}/pdf\"")),
+        "{case}"
+    );
     let (_, _, work) = api.page("GET", "/work", &[("cookie", &customs)], "").await;
     assert!(work.contains("href=\"/customs\""), "{work}");
 

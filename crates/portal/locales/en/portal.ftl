@@ -325,3 +325,23 @@ customs-step-exit = Confirm that the goods have left the country
 customs-done-exit = Exit confirmed: the permit's shipment is made.
 customs-next = Another permit
 case-permit-verify = Its verification page (with the code)
+
+## The permit to print (documents::permit_pdf): every label in English and Chinese
+permit-print-title = Print the permit
+permit-print-unavailable = This server cannot print permits yet: its administrator must install or configure a font that renders Chinese.
+case-permit-pdf = The permit to print (PDF)
+permit-pdf-title = Export permit
+permit-pdf-number = Permit number
+permit-pdf-issuer = Issued by
+permit-pdf-exporter = Exporter
+permit-pdf-importer = Importer
+permit-pdf-consignee = Consignee
+permit-pdf-substance = Substance
+permit-pdf-quantity = Quantity (kg)
+permit-pdf-destination = Country of destination
+permit-pdf-valid-from = Valid from
+permit-pdf-valid-until = Valid until
+permit-pdf-code = Verification code
+permit-pdf-scan-note = Scan the QR code or open the address below with the permit number and verification code to see whether the permit stands today and how much of it is left. The QR code also carries the whole signed permit: it can be checked without a network against the issuing authority's public key.
+permit-pdf-signature = Signature of the issuing authority (Ed25519)
+permit-pdf-key = The authority's public key

@@ -325,3 +325,23 @@ customs-step-exit = 确认货物已出境
 customs-done-exit = 已确认出境：该许可证项下货物已出运。
 customs-next = 查询其他许可证
 case-permit-verify = 核验页面（含核验码）
+
+## The permit to print (documents::permit_pdf): every label in English and Chinese
+permit-print-title = 打印许可证
+permit-print-unavailable = 本服务器尚不能打印许可证：管理员须安装或配置可显示中文的字体。
+case-permit-pdf = 可打印的许可证（PDF）
+permit-pdf-title = 出口许可证
+permit-pdf-number = 许可证编号
+permit-pdf-issuer = 发证机关
+permit-pdf-exporter = 出口商
+permit-pdf-importer = 进口商
+permit-pdf-consignee = 收货人
+permit-pdf-substance = 物质
+permit-pdf-quantity = 数量（千克）
+permit-pdf-destination = 目的国
+permit-pdf-valid-from = 有效期自
+permit-pdf-valid-until = 有效期至
+permit-pdf-code = 核验码
+permit-pdf-scan-note = 扫描二维码，或凭许可证编号和核验码打开下方地址，即可查看许可证今日是否有效及剩余数量。二维码还载有完整的已签名许可证：无需联网，即可用发证机关的公钥核验。
+permit-pdf-signature = 发证机关签名（Ed25519）
+permit-pdf-key = 发证机关公钥

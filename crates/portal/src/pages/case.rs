@@ -246,7 +246,10 @@ async fn page(
                 dt { (l.t("case-permit")) }
                 dd {
                     code { (permit) }
-                    @if let Some(href) = &verify_link { " " a href=(href) { (l.t("case-permit-verify")) } }
+                    @if let Some(href) = &verify_link {
+                        " " a href=(href) { (l.t("case-permit-verify")) }
+                        " · " a href={ "/permits/" (permit) "/pdf" } download { (l.t("case-permit-pdf")) }
+                    }
                 }
             }
         }

@@ -6,6 +6,7 @@ pub mod check;
 pub mod customs;
 pub mod landing;
 pub mod notifications;
+pub mod permit;
 pub mod signin;
 pub mod verify;
 pub mod work;
