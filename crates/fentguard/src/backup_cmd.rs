@@ -57,7 +57,7 @@ pub fn backup(db: &str, key: &Path, to: &Path) -> Result<ExitCode> {
                 db,
             ],
         )?;
-        println!(
+        say!(
             "backed up {} to {target} (pg_dump custom format); restore it with \
              `fentguard admin restore --from {target}` into an empty database",
             redact(db)
@@ -70,15 +70,15 @@ pub fn backup(db: &str, key: &Path, to: &Path) -> Result<ExitCode> {
             store.close().await;
             res.with_context(|| format!("backing up {db} to {target}"))
         })?;
-        println!("backed up {db} to {target}; checking the copy:");
+        say!("backed up {db} to {target}; checking the copy:");
         // A copy that does not verify is no backup: said now, not on the day of restore.
         let code = crate::serve_cmd::audit_verify(&format!("sqlite://{target}"), key, &[])?;
         if code != ExitCode::SUCCESS {
-            println!("the copy does NOT verify; keep the database and look into it");
+            say!("the copy does NOT verify; keep the database and look into it");
             return Ok(code);
         }
     }
-    println!(
+    say!(
         "the authority's key ({}) is not in the backup: keep a copy of it apart",
         key.display()
     );
@@ -111,10 +111,10 @@ pub fn restore(from: &Path, db: &str, key: &Path) -> Result<ExitCode> {
                 source,
             ],
         )?;
-        println!("restored {source} into {}; checking it:", redact(db));
+        say!("restored {source} into {}; checking it:", redact(db));
         let code = crate::serve_cmd::audit_verify(db, key, &[])?;
         if code != ExitCode::SUCCESS {
-            println!("the restored database does NOT verify; do not serve from it");
+            say!("the restored database does NOT verify; do not serve from it");
         }
         return Ok(code);
     }
@@ -128,14 +128,14 @@ pub fn restore(from: &Path, db: &str, key: &Path) -> Result<ExitCode> {
         }
     }
     copy_private(from, &target)?;
-    println!("restored {source} to {}; checking it:", target.display());
+    say!("restored {source} to {}; checking it:", target.display());
     let code = crate::serve_cmd::audit_verify(db, key, &[])?;
     if code != ExitCode::SUCCESS {
         // Nothing unverified is left where `serve` would open it.
         let aside = with_suffix(&target, ".unverified");
         std::fs::rename(&target, &aside)
             .with_context(|| format!("moving {} aside", target.display()))?;
-        println!(
+        say!(
             "the restored copy does NOT verify; it was moved to {}",
             aside.display()
         );

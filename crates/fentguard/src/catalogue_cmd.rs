@@ -86,6 +86,6 @@ pub fn diff(
 
 pub fn check(file: &Path) -> Result<ExitCode> {
     classifier(Some(file))?;
-    println!("{}: all changes valid", file.display());
+    say!("{}: all changes valid", file.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,19 @@
 //! The `fentguard` binary: argument parsing and wiring only; the work is in `chem` and
 //! `law`.
 
+// Standard output goes through `say!`, which returns the write's error instead of
+// panicking as `println!` does when the reader has gone (`| head`).
+#![deny(clippy::print_stdout)]
+
+/// `println!` that hands a failed write (a closed pipe) back to the caller as an error;
+/// `main` ends quietly on a broken pipe.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
 mod backup_cmd;
 mod catalogue_cmd;
 mod classify_cmd;

@@ -35,24 +35,27 @@ pub fn verify(public_key: &str, text: Option<String>) -> Result<ExitCode> {
     let p = &signed.permit;
     match signed.verify(&key) {
         Ok(()) => {
-            println!("genuine: permit {} signed by the authority's key", p.number);
-            println!("  issued by    {}", p.issuer);
-            println!(
+            say!("genuine: permit {} signed by the authority's key", p.number);
+            say!("  issued by    {}", p.issuer);
+            say!(
                 "  exporter     {} ({})",
-                p.exporter.name, p.exporter.country
+                p.exporter.name,
+                p.exporter.country
             );
-            println!(
+            say!(
                 "  importer     {} ({})",
-                p.importer.name, p.importer.country
+                p.importer.name,
+                p.importer.country
             );
-            println!(
+            say!(
                 "  consignee    {} ({})",
-                p.consignee.name, p.consignee.country
+                p.consignee.name,
+                p.consignee.country
             );
-            println!("  substance    {}", p.substance);
-            println!("  quantity     {} kg to {}", p.quantity_kg, p.destination);
-            println!("  valid        {} to {}", p.valid_from, p.valid_until);
-            println!("whether it is still valid today (revoked, used up) only the issuing authority's verification page can say");
+            say!("  substance    {}", p.substance);
+            say!("  quantity     {} kg to {}", p.quantity_kg, p.destination);
+            say!("  valid        {} to {}", p.valid_from, p.valid_until);
+            say!("whether it is still valid today (revoked, used up) only the issuing authority's verification page can say");
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

@@ -240,7 +240,7 @@ pub fn audit_verify(db: &str, key: &Path, checkpoint_files: &[PathBuf]) -> Resul
             .await?;
         store.close().await;
         match &r.chain {
-            Ok(()) => println!(
+            Ok(()) => say!(
                 "audit chain valid: {} entries, every one sealed{}",
                 r.entries,
                 r.head
@@ -248,25 +248,25 @@ pub fn audit_verify(db: &str, key: &Path, checkpoint_files: &[PathBuf]) -> Resul
                     .map(|h| format!("; head entry {} {}", h.seq, &h.hash[..16.min(h.hash.len())]))
                     .unwrap_or_default()
             ),
-            Err(b) => println!("audit chain BROKEN: {b}"),
+            Err(b) => say!("audit chain BROKEN: {b}"),
         }
         match &r.checkpoints {
-            Ok(0) => println!(
+            Ok(0) => say!(
                 "checkpoints: none given (give published heads with --checkpoints to catch a \
                  chain cut short)"
             ),
-            Ok(n) => println!("checkpoints: {n} published heads found in the chain"),
-            Err(e) => println!("checkpoints FAIL: {e}"),
+            Ok(n) => say!("checkpoints: {n} published heads found in the chain"),
+            Err(e) => say!("checkpoints FAIL: {e}"),
         }
         if r.disagreements.is_empty() {
-            println!("records: every record agrees with the audit trail");
+            say!("records: every record agrees with the audit trail");
         } else {
-            println!(
+            say!(
                 "records DISAGREE with the audit trail: {}",
                 r.disagreements.len()
             );
             for d in &r.disagreements {
-                println!("  {d}");
+                say!("  {d}");
             }
         }
         Ok(if r.intact() {
@@ -287,7 +287,7 @@ pub fn audit_checkpoint(db: &str, key: &Path) -> Result<ExitCode> {
             bail!("the audit trail of {db} is empty: nothing to checkpoint");
         };
         let signed = control::Checkpoint::of(&head, chrono::Utc::now()).sign(&key);
-        println!("{}", serde_json::to_string(&signed)?);
+        say!("{}", serde_json::to_string(&signed)?);
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -301,9 +301,9 @@ pub fn audit_seal(db: &str, key: &Path) -> Result<ExitCode> {
             .with_context(|| format!("sealing the audit trail of {db}"))?;
         store.close().await;
         if n == 0 {
-            println!("every audit entry was sealed already");
+            say!("every audit entry was sealed already");
         } else {
-            println!("sealed {n} audit entries written before sealing (audited)");
+            say!("sealed {n} audit entries written before sealing (audited)");
         }
         Ok(ExitCode::SUCCESS)
     })
@@ -312,7 +312,7 @@ pub fn audit_seal(db: &str, key: &Path) -> Result<ExitCode> {
 pub fn rotate_key(db: &str, key: &Path) -> Result<ExitCode> {
     runtime()?.block_on(async {
         let public = crate::keys::rotate(db, key, "admin-rotate-key").await?;
-        println!(
+        say!(
             "{}: new authority key {public} (earlier keys kept in the file); restart serve",
             key.display()
         );
@@ -335,7 +335,7 @@ pub fn demo_seed(db: &str, key: &Path) -> Result<ExitCode> {
         store.close().await;
         // The tokens on standard output, as scripts read them; how to sign in on
         // standard error, for the person who ran it.
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&server::demo::tokens(&users))?
         );
@@ -397,7 +397,7 @@ pub fn admin_init(
         .map_err(fail)?;
         tx.commit().await?;
         store.close().await;
-        println!("administrator {username} ({id}) created in {org_name}");
+        say!("administrator {username} ({id}) created in {org_name}");
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -292,6 +292,55 @@ fn catalogue_diff_and_changes_file() {
     );
 }
 
+/// Runs a command whose reader has gone before it writes (`fentguard ... | head` once
+/// `head` has its line): exit code and standard error.
+fn with_stdout_closed(args: &[&str]) -> (i32, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fentguard"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn fentguard");
+    // The only read end closes now, long before the catalogue is loaded and the first
+    // line is written, so that write meets a broken pipe.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_never_with_a_panic() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let changes = dir.path().join("changes.csv");
+    std::fs::write(
+        &changes,
+        "action,substance,list_id,category,effective,source,note,unconfirmed,name,synonyms,cas,smiles\nwithdraw,NPP,CN-PRECURSORS,,2027-01-01,test announcement,,false,,,,\n",
+    )
+    .expect("write");
+    let c = changes.to_str().expect("path");
+    for args in [
+        &["catalogue", "check", c][..],
+        &["classify", "fentanyl", "NPP"],
+        &["export-check", "--substance", "NPP", "--destination", "MX"],
+        &[
+            "catalogue",
+            "diff",
+            "--from",
+            "2019-01-01",
+            "--to",
+            "2025-01-01",
+        ],
+    ] {
+        let (code, err) = with_stdout_closed(args);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(code, 0, "{args:?}: {err}");
+    }
+}
+
 /// A `fentguard serve` of its own on a free port, its log (JSON) captured.
 #[cfg(unix)]
 struct Served {
