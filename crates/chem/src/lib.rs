@@ -18,6 +18,7 @@ pub mod aromaticity;
 pub mod canon;
 pub mod element;
 pub mod formula;
+pub mod layout;
 pub mod limits;
 pub mod molecule;
 pub mod perceive;

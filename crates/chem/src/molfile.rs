@@ -465,6 +465,116 @@ impl<R: BufRead> Iterator for SdReader<R> {
     }
 }
 
+/// Writes `mol` as a V2000 molfile with the coordinates of `layout` (in ångström-like
+/// units: bond length 1.5) and a wedge or hash on one bond of each tetrahedral centre
+/// ([`crate::layout::wedges`]), so that other programs read its stereo back. Charges,
+/// isotopes and radicals go in `M  CHG`, `M  ISO` and `M  RAD` lines. `None` for more
+/// than 999 atoms or bonds (V2000's counts line holds three digits).
+pub fn write_molfile(
+    mol: &Molecule,
+    layout: &crate::layout::Layout,
+    title: &str,
+) -> Option<String> {
+    use std::fmt::Write as _;
+    if mol.atom_count() > 999 || mol.bond_count() > 999 {
+        return None;
+    }
+    let wedges = crate::layout::wedges(mol, layout);
+    let mut s = String::new();
+    let title: String = title.chars().filter(|c| !c.is_control()).take(80).collect();
+    let _ = write!(
+        s,
+        "{title}\n  FentGuard          2D\n\n{:3}{:3}  0  0  0  0  0  0  0  0999 V2000\n",
+        mol.atom_count(),
+        mol.bond_count()
+    );
+    for (i, atom) in mol.atoms().iter().enumerate() {
+        let p = layout.coords.get(i).copied().unwrap_or_default();
+        let symbol = if atom.element == Element::ANY {
+            "*"
+        } else {
+            atom.element.symbol()
+        };
+        let _ = writeln!(
+            s,
+            "{:10.4}{:10.4}{:10.4} {:<3} 0  0  0  0  0  0  0  0  0  0  0  0",
+            p.x * 1.5,
+            p.y * 1.5,
+            0.0,
+            symbol
+        );
+    }
+    for (i, b) in mol.bonds().iter().enumerate() {
+        let order = match b.order {
+            BondOrder::Single => 1,
+            BondOrder::Double => 2,
+            BondOrder::Triple => 3,
+            BondOrder::Quadruple | BondOrder::Zero => 8,
+        };
+        let (first, second, stereo) = match wedges.iter().find(|w| w.bond == i as u32) {
+            Some(w) => (
+                w.centre,
+                b.other(w.centre),
+                match w.kind {
+                    crate::layout::WedgeKind::Up => 1,
+                    crate::layout::WedgeKind::Down => 6,
+                },
+            ),
+            // a double bond that could be cis or trans but is not said to be: "either",
+            // so that no reader takes a configuration from the coordinates
+            None if b.order == BondOrder::Double
+                && !mol.rings().is_ring_bond(i as u32)
+                && mol.degree(b.a) > 1
+                && mol.degree(b.b) > 1
+                && !mol.double_bond_stereo().iter().any(|d| d.bond == i as u32) =>
+            {
+                (b.a, b.b, 3)
+            }
+            None => (b.a, b.b, 0),
+        };
+        let _ = writeln!(s, "{:3}{:3}{:3}{:3}", first + 1, second + 1, order, stereo);
+    }
+    let mut properties = |tag: &str, values: Vec<(usize, i32)>| {
+        for chunk in values.chunks(8) {
+            let _ = write!(s, "{tag}{:3}", chunk.len());
+            for (atom, v) in chunk {
+                let _ = write!(s, " {:3} {:3}", atom + 1, v);
+            }
+            s.push('\n');
+        }
+    };
+    let atoms = mol.atoms();
+    properties(
+        "M  CHG",
+        atoms
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.charge != 0)
+            .map(|(i, a)| (i, a.charge as i32))
+            .collect(),
+    );
+    properties(
+        "M  ISO",
+        atoms
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.isotope != 0)
+            .map(|(i, a)| (i, a.isotope as i32))
+            .collect(),
+    );
+    properties(
+        "M  RAD",
+        atoms
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.radicals != 0)
+            .map(|(i, a)| (i, if a.radicals == 1 { 2 } else { 3 }))
+            .collect(),
+    );
+    s.push_str("M  END\n");
+    Some(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 
 #![warn(missing_docs)]
 
+pub mod drawing;
 mod pdf;
 mod qr;
 
