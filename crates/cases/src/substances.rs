@@ -14,8 +14,33 @@ pub fn classify(
     date: Option<NaiveDate>,
     which: law::Jurisdictions,
 ) -> Result<law::Classification, CaseError> {
+    Ok(check(s, input, date, which)?.classification)
+}
+
+/// A classification and the structure its atom numbers refer to, for a reader who
+/// sees the structure drawn.
+pub struct Checked {
+    /// The answer.
+    pub classification: law::Classification,
+    /// The structure its verdicts' atoms are numbered in; none for an identifier not on
+    /// file or a substance without a structure on file.
+    pub structure: Option<chem::Molecule>,
+}
+
+/// [`classify`], with the structure it judged.
+pub fn check(
+    s: &Services,
+    input: &str,
+    date: Option<NaiveDate>,
+    which: law::Jurisdictions,
+) -> Result<Checked, CaseError> {
     let date = date.unwrap_or_else(|| s.clock.now().date_naive());
-    Ok(s.rules.classifier.classify_text(input, which, date)?)
+    let classifier = &s.rules.classifier;
+    let query = classifier.resolve(input)?;
+    Ok(Checked {
+        classification: classifier.classify(&query, which, date),
+        structure: classifier.structure(&query),
+    })
 }
 
 /// An export question: substance, destination, quantity, date, mixture, and the

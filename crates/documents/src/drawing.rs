@@ -45,6 +45,46 @@ pub struct Highlight {
     pub colour: Colour,
 }
 
+/// A named region of a verdict (its atoms) with the colour it is drawn in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Region {
+    /// The verdict's name for it (`piperidine`, `anilide_n`, `condition_1`, …).
+    pub key: String,
+    /// Its atoms and colour.
+    pub highlight: Highlight,
+}
+
+/// The regions the core is made of: drawn in [`CORE_COLOUR`], under the others.
+pub const CORE_REGIONS: [&str; 2] = ["piperidine", "anilide_n"];
+
+/// Colours for a verdict's named atom sets: the core's regions grey and first (so that a
+/// modification drawn over them shows), every other region its own colour, in the
+/// verdict's order.
+pub fn regions<'a>(atoms: impl IntoIterator<Item = (&'a String, &'a Vec<u32>)>) -> Vec<Region> {
+    let (mut core, mut rest) = (Vec::new(), Vec::new());
+    for (key, atoms) in atoms {
+        if CORE_REGIONS.contains(&key.as_str()) {
+            core.push((key, atoms));
+        } else {
+            rest.push((key, atoms));
+        }
+    }
+    let core = core.into_iter().map(|(k, a)| (k, a, CORE_COLOUR));
+    let rest = rest
+        .into_iter()
+        .enumerate()
+        .map(|(i, (k, a))| (k, a, REGION_COLOURS[i % REGION_COLOURS.len()]));
+    core.chain(rest)
+        .map(|(key, atoms, colour)| Region {
+            key: key.clone(),
+            highlight: Highlight {
+                atoms: atoms.clone(),
+                colour,
+            },
+        })
+        .collect()
+}
+
 /// Part of an atom label.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Span {

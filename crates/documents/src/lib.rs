@@ -11,7 +11,9 @@
 #![warn(missing_docs)]
 
 pub mod drawing;
+pub mod flow;
 mod pdf;
+mod pen;
 mod qr;
 
 pub use pdf::permit_pdf;

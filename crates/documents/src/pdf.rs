@@ -1,22 +1,10 @@
 //! The export permit on one A4 page.
 
+use crate::pen::{wrap, Pen, GREY_0, GREY_1, MARGIN, PAGE_H, PAGE_W, QR_SIDE};
 use crate::{qr, Bilingual, DocumentError, Fonts, Label, Wording};
 use control::{Party, SignedPermit};
-use krilla::color::rgb;
-use krilla::geom::{PathBuilder, Point, Rect};
-use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
-use krilla::paint::{Fill, FillRule};
-use krilla::surface::Surface;
-use krilla::text::TextDirection;
 use krilla::Document;
-
-/// A4 in points.
-const PAGE_W: f32 = 595.28;
-const PAGE_H: f32 = 841.89;
-const MARGIN: f32 = 56.0;
-/// The QR code's side, quiet zone included (about 60 mm).
-const QR_SIDE: f32 = 170.0;
 /// Where the values of the field table start.
 const VALUE_X: f32 = MARGIN + 150.0;
 /// The most lines one value may take (a longer one is cut with "…": a permit's fields
@@ -46,10 +34,7 @@ pub fn permit_pdf(
         .ok_or_else(|| DocumentError::Pdf("A4 is not a page size".into()))?;
     let mut page = document.start_page_with(settings);
     let mut surface = page.surface();
-    let mut pen = Pen {
-        surface: &mut surface,
-        fonts,
-    };
+    let mut pen = Pen::new(&mut surface, fonts);
 
     // Title and number, left of the QR code.
     pen.text(MARGIN, 84.0, 22.0, GREY_0, &title[0]);
@@ -93,7 +78,7 @@ pub fn permit_pdf(
             }
         }
         y = (line_y + 10.0).max(y + 34.0);
-        pen.rule(y - 16.0);
+        pen.rule(MARGIN, y - 16.0, PAGE_W - 2.0 * MARGIN);
     }
 
     // How to check it, and the signature.
@@ -132,150 +117,4 @@ pub fn permit_pdf(
 /// "Label / 标签".
 fn both(label: &Bilingual) -> String {
     format!("{} / {}", label[0], label[1])
-}
-
-const GREY_0: (u8, u8, u8) = (0, 0, 0);
-const GREY_1: (u8, u8, u8) = (90, 90, 90);
-
-/// Draws on the page in the document's font.
-struct Pen<'a, 'b> {
-    surface: &'a mut Surface<'b>,
-    fonts: &'a Fonts,
-}
-
-impl Pen<'_, '_> {
-    fn fill(&mut self, (r, g, b): (u8, u8, u8)) {
-        self.surface.set_fill(Some(Fill {
-            paint: rgb::Color::new(r, g, b).into(),
-            opacity: NormalizedF32::ONE,
-            rule: FillRule::NonZero,
-        }));
-    }
-
-    /// One line of text with its baseline at `y`.
-    fn text(&mut self, x: f32, y: f32, size: f32, colour: (u8, u8, u8), text: &str) {
-        self.fill(colour);
-        self.surface.draw_text(
-            Point::from_xy(x, y),
-            self.fonts.face.clone(),
-            size,
-            text,
-            false,
-            TextDirection::Auto,
-        );
-    }
-
-    /// A thin line across the text column.
-    fn rule(&mut self, y: f32) {
-        if let Some(r) = Rect::from_xywh(MARGIN, y, PAGE_W - 2.0 * MARGIN, 0.4) {
-            self.fill((200, 200, 200));
-            let mut b = PathBuilder::new();
-            b.push_rect(r);
-            if let Some(path) = b.finish() {
-                self.surface.draw_path(&path);
-            }
-        }
-    }
-
-    /// The QR code at (`x`, `y`), `QR_SIDE` wide with a quiet zone of four modules, the
-    /// dark modules as one filled path.
-    fn qr(&mut self, x: f32, y: f32, width: usize, modules: &[bool]) {
-        let cell = QR_SIDE / (width + 8) as f32;
-        let (x0, y0) = (x + 4.0 * cell, y + 4.0 * cell);
-        let mut b = PathBuilder::new();
-        for (i, _) in modules.iter().enumerate().filter(|(_, dark)| **dark) {
-            let (row, col) = (i / width, i % width);
-            // A hair wider than the cell, so neighbouring modules leave no seam.
-            if let Some(r) = Rect::from_xywh(
-                x0 + col as f32 * cell,
-                y0 + row as f32 * cell,
-                cell + 0.05,
-                cell + 0.05,
-            ) {
-                b.push_rect(r);
-            }
-        }
-        self.fill(GREY_0);
-        if let Some(path) = b.finish() {
-            self.surface.draw_path(&path);
-        }
-    }
-}
-
-/// The width of `c` in ems, over-estimated so that a wrapped line never overflows:
-/// Latin letters and digits are narrower than an em, CJK ideographs an em.
-fn char_em(c: char) -> f32 {
-    if c.is_ascii() {
-        0.62
-    } else {
-        1.0
-    }
-}
-
-/// `text` in lines no wider than `width` at `size`, broken at spaces where possible
-/// (anywhere in a word too long for a line, as in hex or in Chinese), at most `max`
-/// lines, the last cut with "…" when more would be needed.
-pub(crate) fn wrap(text: &str, size: f32, width: f32, max: usize) -> Vec<String> {
-    let fits = |s: &str| s.chars().map(char_em).sum::<f32>() * size <= width;
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let candidate = if line.is_empty() {
-            word.to_string()
-        } else {
-            format!("{line} {word}")
-        };
-        if fits(&candidate) {
-            line = candidate;
-            continue;
-        }
-        if !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-        }
-        // The word alone, cut where it no longer fits.
-        for c in word.chars() {
-            line.push(c);
-            if !fits(&line) {
-                line.pop();
-                lines.push(std::mem::take(&mut line));
-                line.push(c);
-            }
-        }
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    if lines.len() > max {
-        lines.truncate(max);
-        if let Some(last) = lines.last_mut() {
-            last.pop();
-            last.push('…');
-        }
-    }
-    lines
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap;
-
-    #[test]
-    fn wrapping_breaks_at_spaces_cuts_long_words_and_marks_what_is_left_out() {
-        // 10 pt in 63 pt: 10 ASCII characters a line.
-        assert_eq!(wrap("ab cd ef", 10.0, 63.0, 5), vec!["ab cd ef"]);
-        assert_eq!(
-            wrap("abcdef ghijkl", 10.0, 63.0, 5),
-            vec!["abcdef", "ghijkl"]
-        );
-        assert_eq!(
-            wrap("0123456789abcdef", 10.0, 63.0, 5),
-            vec!["0123456789", "abcdef"]
-        );
-        // Chinese: an em each, six to a line.
-        assert_eq!(wrap("江苏化工有限公司出口", 10.0, 63.0, 5).len(), 2);
-        let cut = wrap(&"x".repeat(100), 10.0, 63.0, 3);
-        assert_eq!(cut.len(), 3);
-        assert!(cut[2].ends_with('…'));
-        assert_eq!(wrap("", 10.0, 63.0, 3), vec![""]);
-    }
 }

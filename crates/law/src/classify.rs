@@ -427,6 +427,33 @@ impl Classifier {
         &self.definitions
     }
 
+    /// The structure a classification of `query` numbers its atoms in (a verdict's
+    /// `atoms`, a component's `atoms`): the molecule as given, or the catalogue's structure
+    /// of a substance found by name, CAS number or InChIKey. `None` without a structure.
+    pub fn structure(&self, query: &Query) -> Option<Molecule> {
+        match query {
+            Query::Structure { molecule, .. } => Some(molecule.as_ref().clone()),
+            Query::Substance { id, .. } => self
+                .catalogue
+                .substance(id)
+                .and_then(|s| s.smiles.as_deref())
+                .and_then(|smiles| chem::smiles::parse(smiles).ok()),
+            Query::NotOnFile { .. } => None,
+        }
+    }
+
+    /// The text of a definition's condition, found by the definition's id and the
+    /// condition's label (`CN-FRS-2019`, `1`), as the law words it.
+    pub fn condition_text(&self, definition: &str, label: &str) -> Option<&str> {
+        self.definitions
+            .iter()
+            .find(|d| d.id == definition)?
+            .conditions
+            .values()
+            .find(|c| c.label == label)
+            .map(|c| c.text.as_str())
+    }
+
     /// The one reader of every input: a molfile (text with an `M  END` or a V2000/V3000
     /// counts line), a CAS number, a standard InChIKey, a name or synonym, a name
     /// followed by a salt ("fentanyl citrate"), or "SMILES [name]". A well-formed CAS

@@ -42,6 +42,10 @@ where
         .route("/", get(pages::landing::show))
         .route("/check", get(pages::check::show).post(pages::check::submit))
         .route(
+            "/check/report.pdf",
+            get(pages::report::show).post(pages::report::submit),
+        )
+        .route(
             "/sign-in",
             get(pages::signin::show).post(pages::signin::submit),
         )

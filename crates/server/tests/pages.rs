@@ -194,6 +194,119 @@ async fn what_cannot_be_identified_is_never_shown_as_not_controlled() {
 }
 
 #[tokio::test]
+async fn the_check_page_draws_the_structure_with_each_verdicts_regions() {
+    let (_d, api) = api().await;
+    // 4-fluoroisobutyrfentanyl: China's conditions 1 and 2, the US's D and E
+    let (st, page) = post_check(
+        &api,
+        &[("q", "CC(C)C(=O)N(c1ccc(F)cc1)C1CCN(CCc2ccccc2)CC1")],
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_self_contained(&page);
+    assert_eq!(
+        page.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"structure\"")
+            .count(),
+        2,
+        "one drawing per jurisdiction"
+    );
+    assert!(
+        !page.contains("style="),
+        "no style attribute: the page's CSP forbids them"
+    );
+    for legend in [
+        "Condition 1: replacement of the N-propionyl group by another acyl group",
+        "Condition 2: replacement of the N-phenyl group",
+        "Condition E: replacement of the N-propionyl group",
+        "Piperidine ring (the core)",
+    ] {
+        assert!(page.contains(legend), "the legend lacks {legend}");
+    }
+    // each region in its own colour, the core in grey; every atom numbered
+    for colour in ["#f6c177", "#9ed3f0", "#e4e4e4"] {
+        assert!(page.contains(&format!("fill=\"{colour}\"")), "{colour}");
+    }
+    assert!(page.contains(">27</text>"), "the 27th atom is numbered");
+    // In Chinese, the legend's words are Chinese (the law's wording stays as written).
+    let (_, _, zh) = api
+        .page("GET", "/check?q=acetylfentanyl&lang=zh-CN", &[], "")
+        .await;
+    assert!(
+        zh.contains("哌啶环（母核）") && zh.contains("条件1"),
+        "{zh}"
+    );
+    // A name on file is drawn from the catalogue's structure; an identifier with no
+    // structure on file is not drawn (and is undetermined, never not controlled).
+    let (_, _, salt) = api
+        .page("GET", "/check?q=fentanyl%20citrate", &[], "")
+        .await;
+    assert!(salt.contains("class=\"structure\""));
+    let (_, _, cas) = api.page("GET", "/check?q=50-00-0", &[], "").await;
+    assert!(!cas.contains("class=\"structure\""));
+    assert!(!cas.contains("status-not-controlled"), "{cas}");
+}
+
+#[tokio::test]
+async fn the_classification_report_prints_what_the_page_says() {
+    let (_d, api) = api().await;
+    let smiles = "CC(C)C(=O)N(c1ccc(F)cc1)C1CCN(CCc2ccccc2)CC1";
+    let body = serde_urlencoded::to_string([("q", smiles), ("date", "2026-06-01")]).expect("form");
+    let (st, h, pdf) = api
+        .page_bytes(
+            "POST",
+            "/check/report.pdf",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            &body,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{}", String::from_utf8_lossy(&pdf));
+    assert_eq!(h[header::CONTENT_TYPE], "application/pdf");
+    assert!(pdf.starts_with(b"%PDF-"));
+    // Read back with poppler's pdftotext where it is installed (CI installs it).
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("report.pdf");
+    std::fs::write(&file, &pdf).expect("write");
+    match std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+    {
+        Ok(out) if out.status.success() => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            for expected in [
+                "Classification report",
+                "管制状态判定报告",
+                "China / 中国: Controlled / 受管制",
+                "Condition 2: replacement of the N-phenyl group",
+                "substituted phenyl",
+                "1 June 2026 / 2026年6月1日",
+                "Listings",
+            ] {
+                assert!(
+                    text.contains(expected),
+                    "the report lacks {expected}: {text}"
+                );
+            }
+        }
+        _ => assert!(
+            std::env::var_os("CI").is_none(),
+            "CI reads the report back with pdftotext"
+        ),
+    }
+    // What cannot be identified gets no report, but the did-you-mean; nothing asked, nothing printed.
+    let (st, _, page) = api
+        .page("GET", "/check/report.pdf?q=acetylfentanil", &[], "")
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("Acetylfentanyl") && !page.starts_with("%PDF"),
+        "{page}"
+    );
+    let (st, _, _) = api.page("GET", "/check/report.pdf?q=", &[], "").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
 async fn the_api_reference_is_served_here_and_lists_every_operation() {
     let (_d, api) = api().await;
     let (_, doc) = api.call("GET", "/openapi.json", None, None).await;

@@ -12,7 +12,7 @@ use axum::response::Response;
 use cases::{CaseError, Services};
 use chrono::NaiveDate;
 use law::{Classification, Status, Verdict};
-use maud::{html, Markup};
+use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
 /// The form's fields.
@@ -71,8 +71,16 @@ fn answer(s: &Services, chosen: Chosen, visitor: Visitor, form: CheckForm) -> Re
     let outcome = match (&parsed_date, form.q.trim()) {
         (_, "") => html! {},
         (Err(_), _) => error(&l.t_with("check-bad-date", &[("date", date)])),
-        (Ok(d), q) => match cases::substances::classify(s, q, *d, law::Jurisdictions::All) {
-            Ok(c) => classification(l, &c),
+        (Ok(d), q) => match cases::substances::check(s, q, *d, law::Jurisdictions::All) {
+            Ok(c) => {
+                let drawn = c.structure.as_ref().map(|m| (m, chem::layout::layout(m)));
+                let reader = Reader {
+                    l,
+                    classifier: &s.rules.classifier,
+                    drawn: drawn.as_ref().map(|(m, r)| (*m, r.as_ref())),
+                };
+                reader.classification(&c.classification)
+            }
             Err(e) => refusal(l, &e),
         },
     };
@@ -85,7 +93,10 @@ fn answer(s: &Services, chosen: Chosen, visitor: Visitor, form: CheckForm) -> Re
                 textarea #q name="q" rows="4" required aria-describedby="q-hint" spellcheck="false" { (form.q) }
                 label for="date" { (l.t("check-date-label")) }
                 input #date type="date" name="date" value=(date);
-                button type="submit" { (l.t("check-submit")) }
+                div.buttons {
+                    button type="submit" { (l.t("check-submit")) }
+                    button.secondary type="submit" formaction="/check/report.pdf" { (l.t("check-report-button")) }
+                }
             }
             (outcome)
         },
@@ -119,7 +130,7 @@ fn refusal(l: Lang, e: &CaseError) -> Markup {
     }
 }
 
-fn status_id(s: Status) -> &'static str {
+pub(crate) fn status_id(s: Status) -> &'static str {
     match s {
         Status::Controlled => "status-controlled",
         Status::Undetermined => "status-undetermined",
@@ -127,88 +138,159 @@ fn status_id(s: Status) -> &'static str {
     }
 }
 
-fn classification(l: Lang, c: &Classification) -> Markup {
-    html! {
-        section.answer aria-labelledby="answer-title" {
-            h2 #answer-title { (l.t("check-answer")) }
-            dl.facts {
-                @if let Some(name) = &c.name { dt { (l.t("check-name")) } dd { (name) } }
-                @if let Some(smiles) = &c.parent_smiles { dt { (l.t("check-smiles")) } dd { code { (smiles) } } }
-                @if let Some(key) = &c.parent_inchikey { dt { "InChIKey" } dd { code { (key) } } }
-                dt { (l.t("check-law-date")) } dd { (l.date(c.date)) }
-            }
-            @for v in &c.verdicts { (verdict(l, v)) }
-            @if !c.other_listings.is_empty() {
-                h3 { (l.t("check-other-listings")) }
-                table {
-                    thead { tr { th { (l.t("check-jurisdiction")) } th { (l.t("check-list")) } th { (l.t("check-entry")) } th { (l.t("check-category")) } th { (l.t("check-from")) } } }
-                    tbody {
-                        @for o in &c.other_listings {
-                            tr { td { (o.jurisdiction) } td { (o.listing.list) } td { (o.listing.entry) } td { (o.listing.category) } td { (o.listing.effective_from.map(|d| l.date(d)).unwrap_or_else(|| l.t("check-no-date"))) } }
+/// What the answer is read with: the language, the definitions' wording, and the
+/// structure as drawn (or why it is not).
+pub(crate) struct Reader<'a> {
+    pub(crate) l: Lang,
+    pub(crate) classifier: &'a law::Classifier,
+    pub(crate) drawn: Option<(
+        &'a chem::Molecule,
+        Result<&'a chem::layout::Layout, &'a chem::layout::LayoutError>,
+    )>,
+}
+
+impl Reader<'_> {
+    fn classification(&self, c: &Classification) -> Markup {
+        let l = self.l;
+        html! {
+            section.answer aria-labelledby="answer-title" {
+                h2 #answer-title { (l.t("check-answer")) }
+                dl.facts {
+                    @if let Some(name) = &c.name { dt { (l.t("check-name")) } dd { (name) } }
+                    @if let Some(smiles) = &c.parent_smiles { dt { (l.t("check-smiles")) } dd { code { (smiles) } } }
+                    @if let Some(key) = &c.parent_inchikey { dt { "InChIKey" } dd { code { (key) } } }
+                    dt { (l.t("check-law-date")) } dd { (l.date(c.date)) }
+                }
+                @if let Some((_, Err(chem::layout::LayoutError::TooLarge { atoms, max }))) = &self.drawn {
+                    p.notice { (l.t_with("check-not-drawn", &[("atoms", &atoms.to_string()), ("max", &max.to_string())])) }
+                }
+                @for v in &c.verdicts { (self.verdict(v)) }
+                @if !c.other_listings.is_empty() {
+                    h3 { (l.t("check-other-listings")) }
+                    table {
+                        thead { tr { th { (l.t("check-jurisdiction")) } th { (l.t("check-list")) } th { (l.t("check-entry")) } th { (l.t("check-category")) } th { (l.t("check-from")) } } }
+                        tbody {
+                            @for o in &c.other_listings {
+                                tr { td { (o.jurisdiction) } td { (o.listing.list) } td { (o.listing.entry) } td { (o.listing.category) } td { (o.listing.effective_from.map(|d| l.date(d)).unwrap_or_else(|| l.t("check-no-date"))) } }
+                            }
                         }
                     }
                 }
-            }
-            @if !c.notes.is_empty() {
-                h3 { (l.t("check-notes")) }
-                ul { @for n in &c.notes { li { (n) } } }
+                @if !c.notes.is_empty() {
+                    h3 { (l.t("check-notes")) }
+                    ul { @for n in &c.notes { li { (n) } } }
+                }
             }
         }
     }
-}
 
-fn verdict(l: Lang, v: &Verdict) -> Markup {
-    let jurisdiction = l.t(&format!("jurisdiction-{}", v.jurisdiction));
-    html! {
-        article.verdict {
-            h3 {
-                (jurisdiction) " "
-                span class={ "status " (status_id(v.status)) } { (l.t(status_id(v.status))) }
-            }
-            @if let Some(g) = &v.generic {
-                h4 { (l.t("check-generic")) }
-                p { (g.instrument) " · " (l.t_with("check-in-force-from", &[("date", &g.in_force_from)])) }
-                @if !g.conditions.is_empty() {
-                    p { (l.t("check-conditions")) " " @for (i, c) in g.conditions.iter().enumerate() { @if i > 0 { ", " } code { (c) } } }
+    /// A region's name in the reader's words: the core's parts, a condition with the
+    /// law's wording of it, or a change the definition does not list.
+    pub(crate) fn region_name(&self, definition: &str, key: &str) -> String {
+        let l = self.l;
+        if let Some(label) = key.strip_prefix("condition_") {
+            let name = l.t_with("check-region-condition", &[("label", label)]);
+            return match self.classifier.condition_text(definition, label) {
+                Some(text) => format!("{name}: {text}"),
+                None => name,
+            };
+        }
+        if let Some(region) = key.strip_suffix("_unlisted") {
+            let part = l.t_or(&format!("check-part-{region}"), region);
+            return l.t_with("check-region-unlisted", &[("part", &part)]);
+        }
+        l.t_or(&format!("check-region-{key}"), key)
+    }
+
+    fn verdict(&self, v: &Verdict) -> Markup {
+        let l = self.l;
+        let jurisdiction = l.t(&format!("jurisdiction-{}", v.jurisdiction));
+        let regions = v
+            .generic
+            .as_ref()
+            .map(|g| documents::drawing::regions(&g.atoms))
+            .unwrap_or_default();
+        let definition = v
+            .generic
+            .as_ref()
+            .map(|g| g.definition.as_str())
+            .unwrap_or_default();
+        html! {
+            article.verdict {
+                h3 {
+                    (jurisdiction) " "
+                    span class={ "status " (status_id(v.status)) } { (l.t(status_id(v.status))) }
                 }
-                @if !g.reasons.is_empty() {
-                    ul.reasons { @for r in &g.reasons { li { (r) } } }
+                @if let Some((mol, Ok(layout))) = &self.drawn {
+                    figure.structure {
+                        (PreEscaped(documents::drawing::draw(mol, layout, &documents::drawing::Options {
+                            highlights: regions.iter().map(|r| r.highlight.clone()).collect(),
+                            numbers: true,
+                        }).svg(&l.t_with("check-drawing-title", &[("jurisdiction", &jurisdiction)]))))
+                        @if !regions.is_empty() {
+                            figcaption {
+                                ul.legend {
+                                    @for r in &regions {
+                                        li {
+                                            svg.swatch width="14" height="14" aria-hidden="true" {
+                                                rect width="14" height="14" fill=(r.highlight.colour.hex()) {}
+                                            }
+                                            " " (self.region_name(definition, &r.key))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
-                @if !g.atoms.is_empty() {
-                    table.atoms {
-                        caption { (l.t("check-atoms-caption")) }
-                        thead { tr { th { (l.t("check-region")) } th { (l.t("check-atoms")) } } }
+                @if let Some(g) = &v.generic {
+                    h4 { (l.t("check-generic")) }
+                    p { (g.instrument) " · " (l.t_with("check-in-force-from", &[("date", &g.in_force_from)])) }
+                    @if !g.conditions.is_empty() {
+                        p { (l.t("check-conditions")) " " @for (i, c) in g.conditions.iter().enumerate() { @if i > 0 { ", " } code { (c) } } }
+                    }
+                    @if !g.reasons.is_empty() {
+                        ul.reasons { @for r in &g.reasons { li { (r) } } }
+                    }
+                    @if !g.atoms.is_empty() {
+                        table.atoms {
+                            caption { (l.t("check-atoms-caption")) }
+                            thead { tr { th { (l.t("check-region")) } th { (l.t("check-atoms")) } } }
+                            tbody {
+                                @for r in &regions {
+                                    tr {
+                                        td { (self.region_name(definition, &r.key)) }
+                                        td { (r.highlight.atoms.iter().map(|a| (a + 1).to_string()).collect::<Vec<_>>().join(", ")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    @if !g.flags.is_empty() {
+                        p.flags { (l.t("check-flags")) " " @for f in &g.flags { code { (f) } " " } }
+                    }
+                }
+                @if !v.listings.is_empty() {
+                    h4 { (l.t("check-listings")) }
+                    table {
+                        thead { tr { th { (l.t("check-list")) } th { (l.t("check-entry")) } th { (l.t("check-category")) } th { (l.t("check-from")) } th { (l.t("check-instrument")) } } }
                         tbody {
-                            @for (region, atoms) in &g.atoms {
-                                tr { td { (region) } td { (atoms.iter().map(|a| (a + 1).to_string()).collect::<Vec<_>>().join(", ")) } }
+                            @for x in &v.listings {
+                                tr {
+                                    td { (x.list) }
+                                    td { (x.entry) }
+                                    td { (x.category) }
+                                    td { (x.effective_from.map(|d| l.date(d)).unwrap_or_else(|| l.t("check-no-date"))) }
+                                    td { (x.instrument) }
+                                }
                             }
                         }
                     }
                 }
-                @if !g.flags.is_empty() {
-                    p.flags { (l.t("check-flags")) " " @for f in &g.flags { code { (f) } " " } }
+                @if !v.undetermined_because.is_empty() {
+                    h4 { (l.t("check-undetermined-because")) }
+                    ul { @for r in &v.undetermined_because { li { (r) } } }
                 }
-            }
-            @if !v.listings.is_empty() {
-                h4 { (l.t("check-listings")) }
-                table {
-                    thead { tr { th { (l.t("check-list")) } th { (l.t("check-entry")) } th { (l.t("check-category")) } th { (l.t("check-from")) } th { (l.t("check-instrument")) } } }
-                    tbody {
-                        @for x in &v.listings {
-                            tr {
-                                td { (x.list) }
-                                td { (x.entry) }
-                                td { (x.category) }
-                                td { (x.effective_from.map(|d| l.date(d)).unwrap_or_else(|| l.t("check-no-date"))) }
-                                td { (x.instrument) }
-                            }
-                        }
-                    }
-                }
-            }
-            @if !v.undetermined_because.is_empty() {
-                h4 { (l.t("check-undetermined-because")) }
-                ul { @for r in &v.undetermined_because { li { (r) } } }
             }
         }
     }

@@ -7,6 +7,7 @@ pub mod customs;
 pub mod landing;
 pub mod notifications;
 pub mod permit;
+pub mod report;
 pub mod signin;
 pub mod verify;
 pub mod work;

@@ -121,6 +121,22 @@ impl Api {
         headers: &[(&str, &str)],
         body: &str,
     ) -> (StatusCode, axum::http::HeaderMap, String) {
+        let (status, headers, bytes) = self.page_bytes(method, uri, headers, body).await;
+        (
+            status,
+            headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
+    /// [`Api::page`], the body as bytes (a PDF).
+    pub async fn page_bytes(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let mut req = Request::builder().method(method).uri(uri);
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -132,14 +148,10 @@ impl Api {
         let status = res.status();
         assert!(!status.is_server_error(), "{method} {uri} -> {status}");
         let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), 4 << 20)
+        let bytes = axum::body::to_bytes(res.into_body(), 16 << 20)
             .await
             .expect("body");
-        (
-            status,
-            headers,
-            String::from_utf8_lossy(&bytes).into_owned(),
-        )
+        (status, headers, bytes.to_vec())
     }
 
     /// A request with an optional JSON body.
