@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Worst inputs of up to 100 KB: time and peak memory of `fentguard classify` (one
-process per input) and of `POST /api/v1/classifications` on a running server, while a
-flood of the same inputs runs and another client keeps asking `/healthz`.
+process per input), of `POST /api/v1/classifications` and of the check page (judged and
+drawn) on a running server, while a flood of the same inputs runs and another client
+keeps asking `/healthz`.
 
 Targets (issue 11): every input answered or refused within 1 s and 100 MB; the health
 client answered throughout. The peer is RDKit (parse + canonical SMILES of the same
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -128,6 +130,24 @@ def post(port, token, smiles, timeout=30):
     return time.perf_counter() - t, code
 
 
+def page(port, smiles, timeout=30):
+    """The check page for `smiles`, judged and drawn (a structure of up to 400 atoms)."""
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/check",
+        data=urllib.parse.urlencode({"q": smiles}).encode(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    t = time.perf_counter()
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            r.read()
+            code = r.status
+    except urllib.error.HTTPError as e:
+        e.read()
+        code = e.code
+    return time.perf_counter() - t, code
+
+
 def main():
     subprocess.run(["cargo", "build", "--release", "--locked", "-q", "-p", "fentguard"], cwd=ROOT, check=True)
     cases = list(inputs())
@@ -165,6 +185,13 @@ def main():
                 worst = max(worst, secs)
             print(f"server, one at a time: worst {worst:.3f} s; resident {base / 1024:.1f} MB before, "
                   f"peak {rss_kb(serve.pid) / 1024:.1f} MB after")
+            drawn = []
+            for name, smi in cases:
+                secs, code = page(port, smi)
+                drawn.append((secs, name, code))
+            secs, name, code = max(drawn)
+            print(f"check page (judged and drawn), one at a time: worst {secs:.3f} s ({name}, HTTP {code}); "
+                  f"peak {rss_kb(serve.pid) / 1024:.1f} MB")
             # Flood: 8 clients sending the worst inputs for 10 s, one client on /healthz.
             stop = time.time() + 10
             health, sent, errors = [], [0], [0]
@@ -172,7 +199,8 @@ def main():
             def flood():
                 i = 0
                 while time.time() < stop:
-                    _, code = post(port, token, cases[i % len(cases)][1])
+                    ask = page if i % 2 else (lambda port, smi: post(port, token, smi))
+                    _, code = ask(port, cases[i % len(cases)][1])
                     sent[0] += 1
                     errors[0] += code >= 500
                     i += 1

@@ -22,6 +22,7 @@ pub mod layout;
 pub mod limits;
 pub mod molecule;
 pub mod perceive;
+pub mod records;
 pub mod rings;
 pub mod smiles;
 

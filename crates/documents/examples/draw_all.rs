@@ -7,7 +7,9 @@ fn main() {
         let Ok(mol) = chem::smiles::parse(smiles) else {
             continue;
         };
-        let layout = chem::layout::layout(&mol).unwrap();
+        let Ok(layout) = chem::layout::layout(&mol) else {
+            continue;
+        };
         let r = chem::layout::readability(&mol, &layout);
         let d = documents::drawing::draw(&mol, &layout, &Default::default());
         html.push_str(&format!(

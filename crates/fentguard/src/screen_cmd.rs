@@ -279,7 +279,7 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode> {
                 .into_par_iter()
                 .map(|rec| {
                     let res = match &rec {
-                        Ok(r) => Some(screen_one(&classifier, r, args.date)),
+                        Ok(r) => Some(classifier.screen_record(r, args.date)),
                         Err(_) => None,
                     };
                     (rec, res)
@@ -400,26 +400,5 @@ fn report(stderr: &std::io::Stderr, reported: &mut usize, msg: &str) {
     if *reported < MAX_REPORTED_ERRORS {
         let _ = writeln!(stderr.lock(), "skipped: {msg}");
         *reported += 1;
-    }
-}
-
-fn screen_one(
-    classifier: &Classifier,
-    rec: &Record,
-    date: law::NaiveDate,
-) -> Result<Option<Classification>, String> {
-    match &rec.payload {
-        Payload::Smiles(s) => {
-            if s.is_empty() {
-                return Err("empty SMILES".into());
-            }
-            let mol =
-                chem::smiles::parse_within(s, classifier.limits()).map_err(|e| e.to_string())?;
-            Ok(classifier.screen(&mol, date))
-        }
-        Payload::Molecule(m) => match m.as_ref() {
-            Ok(mol) => Ok(classifier.screen(mol, date)),
-            Err(e) => Err(e.clone()),
-        },
     }
 }

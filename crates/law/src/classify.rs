@@ -753,6 +753,29 @@ impl Classifier {
         (c.worst() != Status::NotControlled).then_some(c)
     }
 
+    /// [`Classifier::screen`] for one record of a structure file (`chem::records`): its
+    /// classification when `controlled` or `undetermined`, none when not controlled, or
+    /// why the record could not be read (never "not controlled").
+    pub fn screen_record(
+        &self,
+        record: &chem::records::Record,
+        date: NaiveDate,
+    ) -> Result<Option<Classification>, String> {
+        match &record.payload {
+            chem::records::Payload::Smiles(s) => {
+                if s.is_empty() {
+                    return Err("empty SMILES".into());
+                }
+                let mol = chem::smiles::parse_within(s, &self.limits).map_err(|e| e.to_string())?;
+                Ok(self.screen(&mol, date))
+            }
+            chem::records::Payload::Molecule(m) => match m.as_ref() {
+                Ok(mol) => Ok(self.screen(mol, date)),
+                Err(e) => Err(e.clone()),
+            },
+        }
+    }
+
     /// Classify a molecule: judge each component against each definition and look up
     /// its listings; each jurisdiction's verdict is the most severe over the components.
     pub fn classify_structure(

@@ -505,9 +505,13 @@ fn relax(mol: &Molecule, atoms: &[AtomIdx], start: Vec<(AtomIdx, Point)>) -> Vec
             }
         }
     }
+    // Bounded work: about RELAX_WORK pair evaluations in all, however large the system.
+    let pairs = (n * n / 2).max(1);
+    let attempts = if n <= 60 { 12 } else { 3 };
+    let iterations = (RELAX_WORK / (attempts * pairs)).clamp(50, 1500);
     let mut best: Option<(Quality, Vec<Point>)> = None;
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-    for attempt in 0..12 {
+    for attempt in 0..attempts {
         let mut p = with_stubs.clone();
         if attempt > 0 {
             for q in &mut p {
@@ -515,7 +519,7 @@ fn relax(mol: &Molecule, atoms: &[AtomIdx], start: Vec<(AtomIdx, Point)>) -> Vec
                 q.y += 0.6 * (next_random(&mut seed) - 0.5);
             }
         }
-        descend(&mut p, &bonds, &angles, &kind);
+        descend(&mut p, &bonds, &angles, &kind, iterations);
         p.truncate(atoms.len());
         let r = score(mol, atoms, &p, &system_bonds);
         if best.as_ref().is_none_or(|(b, _)| r < *b) {
@@ -536,7 +540,16 @@ fn next_random(state: &mut u64) -> f64 {
     (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
-fn descend(p: &mut [Point], bonds: &[(usize, usize)], angles: &[(usize, usize, f64)], kind: &[u8]) {
+/// Pair evaluations one relaxation may spend, over all its starts (about 0.05 s).
+const RELAX_WORK: usize = 20_000_000;
+
+fn descend(
+    p: &mut [Point],
+    bonds: &[(usize, usize)],
+    angles: &[(usize, usize, f64)],
+    kind: &[u8],
+    iterations: usize,
+) {
     let n = p.len();
     let mut grad = vec![Point::default(); n];
     let spring = |g: &mut [Point], p: &[Point], i: usize, j: usize, target: f64, k: f64| {
@@ -546,7 +559,7 @@ fn descend(p: &mut [Point], bonds: &[(usize, usize)], angles: &[(usize, usize, f
         g[i] = g[i] - f;
         g[j] = g[j] + f;
     };
-    for iteration in 0..1500 {
+    for iteration in 0..iterations {
         grad.iter_mut().for_each(|g| *g = Point::default());
         for &(i, j) in bonds {
             spring(&mut grad, p, i, j, 1.0, 2.0);
@@ -568,7 +581,11 @@ fn descend(p: &mut [Point], bonds: &[(usize, usize)], angles: &[(usize, usize, f
                 }
             }
         }
-        let step = if iteration < 1000 { 0.1 } else { 0.03 };
+        let step = if 3 * iteration < 2 * iterations {
+            0.1
+        } else {
+            0.03
+        };
         for (q, g) in p.iter_mut().zip(&grad) {
             *q = *q + *g * step;
         }

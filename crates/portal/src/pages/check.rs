@@ -37,7 +37,7 @@ where
     Services: FromRef<S>,
 {
     let form = form.map(|Query(f)| f).unwrap_or_default();
-    answer(&Services::from_ref(&s), chosen, visitor, form)
+    answer(Services::from_ref(&s), chosen, visitor, form).await
 }
 
 /// `POST /check` (the form; a molfile is too long for a link).
@@ -51,10 +51,10 @@ where
     Services: FromRef<S>,
 {
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    answer(&Services::from_ref(&s), chosen, visitor, form)
+    answer(Services::from_ref(&s), chosen, visitor, form).await
 }
 
-fn answer(s: &Services, chosen: Chosen, visitor: Visitor, form: CheckForm) -> Response {
+async fn answer(s: Services, chosen: Chosen, visitor: Visitor, form: CheckForm) -> Response {
     let shell = Shell {
         chosen,
         path: "/check".into(),
@@ -68,21 +68,17 @@ fn answer(s: &Services, chosen: Chosen, visitor: Visitor, form: CheckForm) -> Re
     } else {
         NaiveDate::parse_from_str(date, "%Y-%m-%d").map(Some)
     };
-    let outcome = match (&parsed_date, form.q.trim()) {
+    let outcome = match (parsed_date, form.q.trim()) {
         (_, "") => html! {},
         (Err(_), _) => error(&l.t_with("check-bad-date", &[("date", date)])),
-        (Ok(d), q) => match cases::substances::check(s, q, *d, law::Jurisdictions::All) {
-            Ok(c) => {
-                let drawn = c.structure.as_ref().map(|m| (m, chem::layout::layout(m)));
-                let reader = Reader {
-                    l,
-                    classifier: &s.rules.classifier,
-                    drawn: drawn.as_ref().map(|(m, r)| (*m, r.as_ref())),
-                };
-                reader.classification(&c.classification)
-            }
-            Err(e) => refusal(l, &e),
-        },
+        (Ok(d), q) => {
+            // Judging and drawing are bounded but not instant (a quarter of a second for
+            // the largest bridged system the limits allow): off the request threads.
+            let q = q.to_string();
+            tokio::task::spawn_blocking(move || judged(&s, l, &q, d))
+                .await
+                .unwrap_or_else(|e| error(&e.to_string()))
+        }
     };
     shell.render(
         &l.t("check-title"),
@@ -101,6 +97,22 @@ fn answer(s: &Services, chosen: Chosen, visitor: Visitor, form: CheckForm) -> Re
             (outcome)
         },
     )
+}
+
+/// The answer for `q` as the law stood on `date`, drawn; or why there is none.
+fn judged(s: &Services, l: Lang, q: &str, date: Option<NaiveDate>) -> Markup {
+    match cases::substances::check(s, q, date, law::Jurisdictions::All) {
+        Ok(c) => {
+            let drawn = c.structure.as_ref().map(|m| (m, chem::layout::layout(m)));
+            let reader = Reader {
+                l,
+                classifier: &s.rules.classifier,
+                drawn: drawn.as_ref().map(|(m, r)| (*m, r.as_ref())),
+            };
+            reader.classification(&c.classification)
+        }
+        Err(e) => refusal(l, &e),
+    }
 }
 
 fn error(text: &str) -> Markup {
