@@ -19,6 +19,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod applications;
+pub mod batch;
 pub mod cache;
 pub mod credit;
 pub mod notifications;
@@ -99,6 +100,8 @@ pub struct Services {
     pub logins: Arc<signin::Logins>,
     /// New alerts, for subscribers (the API's alert stream), sent after their commit.
     pub alerts: tokio::sync::broadcast::Sender<store::Alert>,
+    /// Batch checks running or kept.
+    pub batches: Arc<batch::Batches>,
 }
 
 /// How many alerts a slow subscriber may fall behind before it misses some.
@@ -127,6 +130,7 @@ impl Services {
             }),
             logins: Arc::new(logins),
             alerts: tokio::sync::broadcast::channel(ALERT_BACKLOG).0,
+            batches: Arc::default(),
         }
     }
 

@@ -192,7 +192,11 @@ fn smiles_lines<R: BufRead>(reader: R) -> impl Iterator<Item = Result<Record, Re
             Err(e) => return Some(Err(e)),
         };
         let t = line.trim();
-        if t.is_empty() || t.starts_with('#') || (i == 0 && t.eq_ignore_ascii_case("smiles")) {
+        let header = i == 0
+            && t.split_whitespace()
+                .next()
+                .is_some_and(|w| w.eq_ignore_ascii_case("smiles"));
+        if t.is_empty() || t.starts_with('#') || header {
             return None;
         }
         let (smi, name) = match t.split_once(char::is_whitespace) {

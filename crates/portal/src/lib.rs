@@ -30,6 +30,19 @@ pub use i18n::Lang;
 pub use layout::Shell;
 pub use printing::Printing;
 
+/// The routes that take uploads larger than the server's usual body limit: a batch
+/// check's file, up to [`UPLOAD_MAX_BODY`] bytes (the server gives them that limit).
+pub fn upload_routes<S>() -> Router<S>
+where
+    Services: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
+    Router::new().route("/check/batches", post(pages::batch::upload))
+}
+
+/// The most bytes an upload route takes (the file and the form around it).
+pub const UPLOAD_MAX_BODY: usize = pages::batch::MAX_UPLOAD + (64 << 10);
+
 /// The portal's routes, for a router whose state gives the use cases' [`Services`] and
 /// how the deployment prints ([`Printing`]).
 pub fn routes<S>() -> Router<S>
@@ -41,6 +54,9 @@ where
     Router::new()
         .route("/", get(pages::landing::show))
         .route("/check", get(pages::check::show).post(pages::check::submit))
+        .route("/check/batch", get(pages::batch::form))
+        .route("/check/batches/{id}", get(pages::batch::show))
+        .route("/check/batches/{id}/hits.csv", get(pages::batch::csv))
         .route(
             "/check/report.pdf",
             get(pages::report::show).post(pages::report::submit),

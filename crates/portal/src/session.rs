@@ -188,6 +188,17 @@ impl Forms {
     }
 }
 
+/// The token of a form a visitor may send without a session (sign-in, a batch check):
+/// the one in the form cookie when it looks like ours, else a new one (`None`: the
+/// system has no randomness). The page puts it in the form and in the cookie (Strict,
+/// for the form's path); the handler checks both agree ([`Forms::allow`]).
+pub fn visitor_form_token(headers: &HeaderMap) -> Option<String> {
+    match cookie(headers, FORM_COOKIE) {
+        Some(t) if t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()) => Some(t.into()),
+        _ => cases::random_hex(32).ok(),
+    }
+}
+
 /// The answer to a forged or stale form: 403, nothing done.
 pub fn forbidden() -> Response {
     (

@@ -259,6 +259,15 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         .merge(epcis_routes())
+        .merge(
+            portal::upload_routes()
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    portal::UPLOAD_MAX_BODY,
+                ))
+                .layer(tower_http::limit::RequestBodyLimitLayer::new(
+                    portal::UPLOAD_MAX_BODY,
+                )),
+        )
         .layer(axum::middleware::from_fn(headers::secure))
         .layer(axum::middleware::from_fn(access::log))
         .layer(axum::middleware::from_fn_with_state(

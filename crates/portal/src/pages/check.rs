@@ -94,6 +94,7 @@ async fn answer(s: Services, chosen: Chosen, visitor: Visitor, form: CheckForm) 
                     button.secondary type="submit" formaction="/check/report.pdf" { (l.t("check-report-button")) }
                 }
             }
+            p { a href="/check/batch" { (l.t("check-batch-link")) } }
             (outcome)
         },
     )

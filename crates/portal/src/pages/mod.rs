@@ -1,6 +1,7 @@
 //! One module per page, and the pieces the pages of a case share.
 
 pub mod apply;
+pub mod batch;
 pub mod case;
 pub mod check;
 pub mod customs;

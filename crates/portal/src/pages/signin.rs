@@ -4,8 +4,8 @@
 
 use crate::layout::{Chosen, Nav, Shell};
 use crate::session::{
-    cookie, forbidden, local_path, set_cookie, Client, Forms, SignedIn, Visitor, FORM_COOKIE,
-    SESSION_COOKIE,
+    cookie, forbidden, local_path, set_cookie, visitor_form_token, Client, Forms, SignedIn,
+    Visitor, FORM_COOKIE, SESSION_COOKIE,
 };
 use crate::Lang;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -49,15 +49,6 @@ pub struct SignOutForm {
     /// The session's form token.
     #[serde(default)]
     pub csrf: String,
-}
-
-/// A form token from the cookie when it looks like one of ours, else a new one (`None`:
-/// the system has no randomness).
-fn form_token(headers: &HeaderMap) -> Option<String> {
-    match cookie(headers, FORM_COOKIE) {
-        Some(t) if t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()) => Some(t.into()),
-        _ => cases::random_hex(32).ok(),
-    }
 }
 
 /// `GET /sign-in`.
@@ -125,7 +116,7 @@ fn page(
         session: visitor.session,
     };
     let l = shell.lang();
-    let Some(token) = form_token(headers) else {
+    let Some(token) = visitor_form_token(headers) else {
         return unavailable(shell);
     };
     let body = if signed_in {

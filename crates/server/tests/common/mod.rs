@@ -137,12 +137,24 @@ impl Api {
         headers: &[(&str, &str)],
         body: &str,
     ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        self.page_raw(method, uri, headers, body.as_bytes().to_vec())
+            .await
+    }
+
+    /// [`Api::page_bytes`] with a body of bytes (an upload).
+    pub async fn page_raw(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let mut req = Request::builder().method(method).uri(uri);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
         let res = router(self.s.clone())
-            .oneshot(req.body(Body::from(body.to_string())).expect("request"))
+            .oneshot(req.body(Body::from(body)).expect("request"))
             .await
             .expect("response");
         let status = res.status();
