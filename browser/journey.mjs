@@ -156,7 +156,39 @@ async function journey(locale, lang) {
   await page.waitForSelector('section.answer');
   assert.ok((await page.locator('.status-controlled').count()) >= 2, 'the suggestion is fentanyl, controlled');
   await inspect(page, 'check-did-you-mean', lang);
+  // Drawn in the structure editor (served by FentGuard): the drawing goes into the form
+  // as a molfile, and the answer draws it again with each definition's regions marked.
+  await page.goto(`${base}/check`);
+  await page.click('#draw');
+  await page.waitForFunction(() => window.fentguardEditor !== undefined);
+  await page.evaluate(() => {
+    const { editor, Molecule } = window.fentguardEditor;
+    editor.setMolecule(Molecule.fromSmiles('CC(C)C(=O)N(c1ccc(F)cc1)C1CCN(CCc2ccccc2)CC1'));
+    editor.moleculeChanged();
+  });
+  await page.waitForFunction(() => document.getElementById('q').value.includes('M  END'));
+  await inspect(page, 'check-draw', lang);
+  await page.click('form[action="/check"] button[type=submit]:not([formaction])');
+  await page.waitForSelector('section.answer');
+  assert.equal(await page.locator('.status-controlled').count(), 2, 'the drawn analogue is controlled in CN and US');
+  assert.equal(await page.locator('svg.structure').count(), 2, 'drawn once per jurisdiction');
+  assert.ok((await page.locator('ul.legend li').count()) >= 4, 'with a legend of its regions');
+  await inspect(page, 'check-drawn', lang);
+  // A whole file: uploaded, followed while it runs, its hits listed.
+  await page.goto(`${base}/check/batch`);
+  await page.setInputFiles('#file', {
+    name: 'library.smi',
+    mimeType: 'text/plain',
+    buffer: Buffer.from('SMILES name\nCCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1 fentanyl\nO=C1CCN(CCc2ccccc2)CC1 NPP\nCCO ethanol\nC1CC( broken\n'),
+  });
+  await Promise.all([page.waitForURL(/\/check\/batches\//), page.click('form[action="/check/batches"] button[type=submit]')]);
+  // finished when the CSV is offered (the table shows while it runs, and it reloads)
+  await page.waitForSelector('a[href$="/hits.csv"]', { timeout: 20000 });
+  assert.equal(await page.locator('table.hits tbody tr').count(), 2, 'fentanyl and NPP are listed');
+  assert.equal(await page.locator('ul.errors li').count(), 1, 'the broken line is reported');
+  await inspect(page, 'check-batch', lang);
   // The language switch: the other language, on the same page.
+  await page.goto(`${base}/check`);
   const other = lang === 'en' ? 'zh-CN' : 'en';
   await page.click(`nav.langs a[lang="${other}"]`);
   assert.equal(await page.getAttribute('html', 'lang'), other, 'the switch changes the language');

@@ -466,14 +466,28 @@ impl Classifier {
         }
         if text.contains('\n') {
             if text.contains("M  END") || text.contains("V2000") || text.contains("V3000") {
-                // as given: the first line is the title, and may be empty
-                let molecule = chem::molfile::parse_molfile_within(input, &self.limits).map_err(
+                // The counts line is the fourth; a header whose empty first lines were
+                // trimmed away (a form field, a copy from a web page) gets them back.
+                let lines: Vec<&str> = input.lines().collect();
+                let counts = lines
+                    .iter()
+                    .position(|l| l.contains("V2000") || l.contains("V3000"))
+                    .unwrap_or(3);
+                let restored;
+                let text = if counts == 3 {
+                    input
+                } else {
+                    let from = counts.saturating_sub(3);
+                    restored = "\n".repeat(3usize.saturating_sub(counts)) + &lines[from..].join("\n");
+                    restored.as_str()
+                };
+                let molecule = chem::molfile::parse_molfile_within(text, &self.limits).map_err(
                     |e| match e.limit {
                         Some(l) => InputError::TooLarge(l),
                         None => InputError::Molfile(e.to_string()),
                     },
                 )?;
-                let title = input.lines().next().map(str::trim).unwrap_or_default();
+                let title = counts.checked_sub(3).map_or("", |i| lines[i].trim());
                 return Ok(Query::Structure {
                     molecule: Box::new(molecule),
                     smiles: "molfile".into(),

@@ -28,6 +28,28 @@ pub const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../assets/portal.js"),
     },
+    Asset {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        bytes: include_bytes!("../assets/favicon.svg"),
+    },
+    Asset {
+        name: "draw.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../assets/draw.js"),
+    },
+    // OpenChemLib (BSD-3-Clause), the structure editor: from npm, pinned in
+    // crates/portal/vendor/, copied by scripts/vendor.sh (CI checks the copy).
+    Asset {
+        name: "openchemlib.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../assets/vendor/openchemlib.js"),
+    },
+    Asset {
+        name: "openchemlib.LICENSE.txt",
+        content_type: "text/plain; charset=utf-8",
+        bytes: include_bytes!("../assets/vendor/openchemlib.LICENSE.txt"),
+    },
 ];
 
 /// A strong ETag from the content (FNV-1a, 64 bits: enough to tell builds apart).

@@ -125,6 +125,7 @@ impl Shell {
                     meta name="viewport" content="width=device-width, initial-scale=1";
                     title { (title) " · FentGuard" }
                     link rel="stylesheet" href="/assets/portal.css";
+                    link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
                 }
                 body {
                     a.skip href="#main" { (l.t("skip-to-content")) }

@@ -68,6 +68,9 @@ check-report-inchikey = InChIKey
 check-report-made = Made
 check-report-conditions = Conditions met
 check-report-disclaimer = This report says how FentGuard applied the definitions and lists on file, as of the date above, to the structure shown. Facts marked unconfirmed in the lists have not been checked against an official source. The competent authority decides.
+check-draw = Draw the structure
+check-draw-hint = Draw with the tools on the left; the drawing goes into the box above as a molfile. Structure editor:
+check-draw-label = Structure editor
 check-notes = Notes on how the input was read
 
 jurisdiction-CN = China

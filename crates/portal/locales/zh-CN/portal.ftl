@@ -68,6 +68,9 @@ check-report-inchikey = InChIKey
 check-report-made = 生成时间
 check-report-conditions = 符合的条件
 check-report-disclaimer = 本报告说明 FentGuard 如何按上述日期施行的定义和目录判定所示结构。目录中标为“未确认”的事项尚未与官方来源核对。以主管机关的决定为准。
+check-draw = 绘制结构式
+check-draw-hint = 用左侧工具绘制；绘制结果以 molfile 形式填入上方输入框。结构编辑器：
+check-draw-label = 结构编辑器
 check-notes = 输入解读说明
 
 jurisdiction-CN = 中国

@@ -83,10 +83,16 @@ async fn answer(s: Services, chosen: Chosen, visitor: Visitor, form: CheckForm) 
     shell.render(
         &l.t("check-title"),
         html! {
-            form method="post" action="/check" {
+            form method="post" action="/check" data-draw {
                 label for="q" { (l.t("check-input-label")) }
                 p.hint #q-hint { (l.t("check-input-hint")) }
                 textarea #q name="q" rows="4" required aria-describedby="q-hint" spellcheck="false" { (form.q) }
+                // The structure editor, for browsers with scripts (assets/draw.js).
+                button.secondary #draw type="button" hidden { (l.t("check-draw")) }
+                div #editor.editor hidden {
+                    p.hint { (l.t("check-draw-hint")) " " a href="/assets/openchemlib.LICENSE.txt" { "OpenChemLib" } }
+                    div.canvas tabindex="0" role="application" aria-label=(l.t("check-draw-label")) {}
+                }
                 label for="date" { (l.t("check-date-label")) }
                 input #date type="date" name="date" value=(date);
                 div.buttons {
@@ -96,6 +102,7 @@ async fn answer(s: Services, chosen: Chosen, visitor: Visitor, form: CheckForm) 
             }
             p { a href="/check/batch" { (l.t("check-batch-link")) } }
             (outcome)
+            script type="module" src="/assets/draw.js" {}
         },
     )
 }
