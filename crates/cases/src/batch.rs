@@ -125,12 +125,11 @@ impl Batch {
         out.push_str(",why\n");
         for h in &p.hits {
             let mut row = vec![h.line.to_string(), h.name.clone(), h.smiles.clone()];
-            row.extend(jurisdictions.iter().map(|j| {
-                h.status
-                    .get(j)
-                    .map(crate::api_name)
-                    .unwrap_or_default()
-            }));
+            row.extend(
+                jurisdictions
+                    .iter()
+                    .map(|j| h.status.get(j).map(crate::api_name).unwrap_or_default()),
+            );
             row.push(h.why.join("; "));
             out.push_str(
                 &row.iter()

@@ -478,15 +478,17 @@ impl Classifier {
                     input
                 } else {
                     let from = counts.saturating_sub(3);
-                    restored = "\n".repeat(3usize.saturating_sub(counts)) + &lines[from..].join("\n");
+                    restored =
+                        "\n".repeat(3usize.saturating_sub(counts)) + &lines[from..].join("\n");
                     restored.as_str()
                 };
-                let molecule = chem::molfile::parse_molfile_within(text, &self.limits).map_err(
-                    |e| match e.limit {
+                let molecule =
+                    chem::molfile::parse_molfile_within(text, &self.limits).map_err(|e| match e
+                        .limit
+                    {
                         Some(l) => InputError::TooLarge(l),
                         None => InputError::Molfile(e.to_string()),
-                    },
-                )?;
+                    })?;
                 let title = counts.checked_sub(3).map_or("", |i| lines[i].trim());
                 return Ok(Query::Structure {
                     molecule: Box::new(molecule),

@@ -342,19 +342,35 @@ fn a_molfile_whose_empty_header_lines_were_trimmed_reads_the_same() {
     let layout = chem::layout::layout(&mol).expect("layout");
     let full = chem::molfile::write_molfile(&mol, &layout, "").expect("molfile");
     let expected = chem::smiles::canonical_smiles(&mol);
-    let body = full.splitn(2, '\n').nth(1).expect("after the title").to_string();
+    let body = full
+        .splitn(2, '\n')
+        .nth(1)
+        .expect("after the title")
+        .to_string();
     for (what, text) in [
         ("as written", full.clone()),
-        ("title line trimmed away", body.trim_start_matches('\n').to_string()),
-        ("both blank lines trimmed too", full.trim_start().to_string()),
+        (
+            "title line trimmed away",
+            body.trim_start_matches('\n').to_string(),
+        ),
+        (
+            "both blank lines trimmed too",
+            full.trim_start().to_string(),
+        ),
         ("a line before it", format!("junk before\n{full}")),
     ] {
         let answer = c
             .classify_text(&text, Jurisdictions::All, date())
             .unwrap_or_else(|e| panic!("{what}: {e}"));
-        assert_eq!(answer.parent_smiles.as_deref(), Some(expected.as_str()), "{what}");
+        assert_eq!(
+            answer.parent_smiles.as_deref(),
+            Some(expected.as_str()),
+            "{what}"
+        );
     }
     let titled = chem::molfile::write_molfile(&mol, &layout, "my fentanyl").expect("molfile");
-    let answer = c.classify_text(&titled, Jurisdictions::All, date()).expect("titled");
+    let answer = c
+        .classify_text(&titled, Jurisdictions::All, date())
+        .expect("titled");
     assert_eq!(answer.name.as_deref(), Some("my fentanyl"));
 }

@@ -54,6 +54,7 @@ where
     Router::new()
         .route("/", get(pages::landing::show))
         .route("/check", get(pages::check::show).post(pages::check::submit))
+        .route("/check/file", post(pages::check::file))
         .route("/check/batch", get(pages::batch::form))
         .route("/check/batches/{id}", get(pages::batch::show))
         .route("/check/batches/{id}/hits.csv", get(pages::batch::csv))

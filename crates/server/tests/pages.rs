@@ -247,6 +247,34 @@ async fn the_check_page_draws_the_structure_with_each_verdicts_regions() {
 }
 
 #[tokio::test]
+async fn a_molfile_uploaded_is_checked_as_if_typed() {
+    let (_d, api) = api().await;
+    let mol = chem::smiles::parse("CCC(=O)N(c1ccccc1)C1CCN(CCc2cccs2)CC1").expect("SMILES");
+    let layout = chem::layout::layout(&mol).expect("layout");
+    let molfile = chem::molfile::write_molfile(&mol, &layout, "").expect("molfile");
+    // an SD file of two records: the first is checked
+    let sd = format!("{molfile}$$$$\n{molfile}$$$$\n");
+    let body = format!(
+        "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.sdf\"\r\n\r\n{sd}\r\n--b\r\nContent-Disposition: form-data; name=\"date\"\r\n\r\n2026-06-01\r\n--b--\r\n"
+    );
+    let (st, _, page) = api
+        .page(
+            "POST",
+            "/check/file",
+            &[("content-type", "multipart/form-data; boundary=b")],
+            &body,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        page.matches("status status-controlled").count(),
+        2,
+        "thiofentanyl, CN and US"
+    );
+    assert!(page.contains("1 June 2026"), "the date sent with it");
+}
+
+#[tokio::test]
 async fn the_classification_report_prints_what_the_page_says() {
     let (_d, api) = api().await;
     let smiles = "CC(C)C(=O)N(c1ccc(F)cc1)C1CCN(CCc2ccccc2)CC1";

@@ -71,6 +71,8 @@ check-report-disclaimer = This report says how FentGuard applied the definitions
 check-draw = Draw the structure
 check-draw-hint = Draw with the tools on the left; the drawing goes into the box above as a molfile. Structure editor:
 check-draw-label = Structure editor
+check-file-label = Or a molfile or SD file (its first structure)
+check-file-submit = Check the file's structure
 check-notes = Notes on how the input was read
 
 jurisdiction-CN = China

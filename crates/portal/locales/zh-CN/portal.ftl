@@ -71,6 +71,8 @@ check-report-disclaimer = 本报告说明 FentGuard 如何按上述日期施行�
 check-draw = 绘制结构式
 check-draw-hint = 用左侧工具绘制；绘制结果以 molfile 形式填入上方输入框。结构编辑器：
 check-draw-label = 结构编辑器
+check-file-label = 或上传 molfile 或 SD 文件（判定其第一个结构）
+check-file-submit = 判定文件中的结构
 check-notes = 输入解读说明
 
 jurisdiction-CN = 中国

@@ -6,6 +6,7 @@
 use crate::i18n::Lang;
 use crate::layout::{Chosen, Nav, Shell};
 use crate::session::Visitor;
+use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, FromRef, Query, State};
 use axum::response::Response;
@@ -54,6 +55,38 @@ where
     answer(Services::from_ref(&s), chosen, visitor, form).await
 }
 
+/// `POST /check/file` (multipart): a molfile or SD file uploaded instead of typed; its
+/// first record is checked as if pasted into the box.
+pub async fn file<S>(
+    State(s): State<S>,
+    chosen: Chosen,
+    visitor: Visitor,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response
+where
+    Services: FromRef<S>,
+{
+    let mut form = CheckForm::default();
+    if let Ok(mut m) = multipart {
+        for _ in 0..4 {
+            let Ok(Some(part)) = m.next_field().await else {
+                break;
+            };
+            match part.name().unwrap_or_default() {
+                "date" => form.date = part.text().await.unwrap_or_default(),
+                "file" => {
+                    let bytes = part.bytes().await.unwrap_or_default();
+                    let text = String::from_utf8_lossy(&bytes);
+                    // an SD file's first record (the batch check reads them all)
+                    form.q = text.split("$$$$").next().unwrap_or_default().to_string();
+                }
+                _ => {}
+            }
+        }
+    }
+    answer(Services::from_ref(&s), chosen, visitor, form).await
+}
+
 async fn answer(s: Services, chosen: Chosen, visitor: Visitor, form: CheckForm) -> Response {
     let shell = Shell {
         chosen,
@@ -99,6 +132,12 @@ async fn answer(s: Services, chosen: Chosen, visitor: Visitor, form: CheckForm) 
                     button type="submit" { (l.t("check-submit")) }
                     button.secondary type="submit" formaction="/check/report.pdf" { (l.t("check-report-button")) }
                 }
+            }
+            form.file method="post" action="/check/file" enctype="multipart/form-data" {
+                label for="file" { (l.t("check-file-label")) }
+                input #file type="file" name="file" accept=".mol,.sdf,.sd,.mdl,.txt";
+                input type="hidden" name="date" value=(date);
+                button.secondary type="submit" { (l.t("check-file-submit")) }
             }
             p { a href="/check/batch" { (l.t("check-batch-link")) } }
             (outcome)
