@@ -343,9 +343,9 @@ fn a_molfile_whose_empty_header_lines_were_trimmed_reads_the_same() {
     let full = chem::molfile::write_molfile(&mol, &layout, "").expect("molfile");
     let expected = chem::smiles::canonical_smiles(&mol);
     let body = full
-        .splitn(2, '\n')
-        .nth(1)
+        .split_once('\n')
         .expect("after the title")
+        .1
         .to_string();
     for (what, text) in [
         ("as written", full.clone()),
