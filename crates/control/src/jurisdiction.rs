@@ -13,6 +13,10 @@ const CN: &str = include_str!("../../../data/workflow/CN.json");
 pub struct WorkflowRules {
     /// Exporting jurisdiction (ISO 3166-1 alpha-2).
     pub jurisdiction: String,
+    /// Its time zone (IANA name): dates and deadlines are shown as people there read
+    /// them. An unknown name is refused when the rules are read.
+    #[serde(default = "utc")]
+    pub time_zone: chrono_tz::Tz,
     /// Statutory review time, days (paused while waiting on others).
     pub review_days: u32,
     /// Days the importing authority has to reply to a pre-export notification.
@@ -43,6 +47,11 @@ pub struct WorkflowRules {
     pub unconfirmed: String,
     /// Where the rules come from.
     pub source: String,
+}
+
+/// Rules that name no time zone keep UTC.
+fn utc() -> chrono_tz::Tz {
+    chrono_tz::UTC
 }
 
 /// No rules on file, or a malformed file.
@@ -79,5 +88,14 @@ mod tests {
             .lawful_use_documents
             .contains(&"import_certificate".to_string()));
         assert!(WorkflowRules::builtin("XX").is_err());
+        assert_eq!(r.time_zone, chrono_tz::Asia::Shanghai);
+    }
+
+    #[test]
+    fn a_time_zone_that_does_not_exist_is_refused() {
+        let mut v: serde_json::Value =
+            serde_json::to_value(WorkflowRules::builtin("CN").expect("CN")).expect("json");
+        v["time_zone"] = "Asia/Atlantis".into();
+        assert!(serde_json::from_value::<WorkflowRules>(v).is_err());
     }
 }

@@ -3,7 +3,8 @@
 //! language comes from `?lang=` (remembered in a cookie), then the cookie, then
 //! `Accept-Language`; English when none of them names one we have.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono_tz::Tz;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use std::sync::OnceLock;
@@ -80,6 +81,24 @@ impl Lang {
             Lang::En => d.format("%-d %B %Y").to_string(),
             Lang::Zh => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
         }
+    }
+
+    /// The day an instant falls on in `zone`, as people there read it (a deadline is a
+    /// day, not an instant).
+    pub fn day(self, at: DateTime<Utc>, zone: Tz) -> String {
+        self.date(at.with_timezone(&zone).date_naive())
+    }
+
+    /// An instant as people in `zone` read it: the day, the time of day and the zone's
+    /// offset from UTC ("7 December 2026 21:05 (UTC+08:00)").
+    pub fn moment(self, at: DateTime<Utc>, zone: Tz) -> String {
+        let local = at.with_timezone(&zone);
+        format!(
+            "{} {} (UTC{})",
+            self.date(local.date_naive()),
+            local.format("%H:%M"),
+            local.format("%:z")
+        )
     }
 
     /// The message `id`.
@@ -177,6 +196,22 @@ pub fn message_ids(source: &str) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deadlines_are_days_where_the_authority_is() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-20T20:30:00Z")
+            .expect("instant")
+            .with_timezone(&Utc);
+        let shanghai = chrono_tz::Asia::Shanghai;
+        // 04:30 the next morning in Beijing
+        assert_eq!(Lang::En.day(at, shanghai), "21 December 2026");
+        assert_eq!(Lang::Zh.day(at, shanghai), "2026年12月21日");
+        assert_eq!(
+            Lang::En.moment(at, shanghai),
+            "21 December 2026 04:30 (UTC+08:00)"
+        );
+        assert_eq!(Lang::En.day(at, chrono_tz::UTC), "20 December 2026");
+    }
 
     #[test]
     fn both_catalogues_parse_and_have_the_same_messages() {

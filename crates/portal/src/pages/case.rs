@@ -202,6 +202,7 @@ async fn page(
         session: Some(session.clone()),
     };
     let l = shell.lang();
+    let zone = s.rules.workflow.time_zone;
     let (status, error) = with_error(l, error);
     let det = &d.details;
     let title = l.t_with("case-title", &[("id", &d.id)]);
@@ -215,7 +216,7 @@ async fn page(
         @if let Some(e) = error { (e) }
         dl.facts {
             dt { (l.t("work-state")) } dd.state { (l.t(&format!("state-{}", case.row.state))) }
-            dt { (l.t("case-clock")) } dd { (clock_text(l, &clock)) }
+            dt { (l.t("case-clock")) } dd { (clock_text(l, &clock, zone)) }
             dt { (l.t("work-exporter")) } dd { (d.exporter.name) }
             dt { (l.t("work-substance")) } dd {
                 (d.substance.name)
@@ -292,7 +293,7 @@ async fn page(
                 table.history {
                     thead { tr { th { (l.t("case-history-when")) } @if authority { th { (l.t("case-history-who")) } } th { (l.t("case-history-what")) } } }
                     tbody { @for e in entries { tr {
-                        td { (l.date(e.at.date_naive())) " " (e.at.format("%H:%M")) " UTC" }
+                        td { (l.moment(e.at, zone)) }
                         @if authority { td { (e.actor) } }
                         td { (l.t_or(&format!("audit-{}", e.action.replace('.', "-")), &e.action)) }
                     } } }
@@ -304,13 +305,10 @@ async fn page(
     pages::respond(&shell, &title, status, body)
 }
 
-fn clock_text(l: Lang, c: &ReviewClock) -> String {
+fn clock_text(l: Lang, c: &ReviewClock, zone: chrono_tz::Tz) -> String {
     let used = format!("{:.0}", c.used_days.floor());
     let days = c.review_days.to_string();
-    let deadline = c
-        .deadline
-        .map(|t| l.date(t.date_naive()))
-        .unwrap_or_default();
+    let deadline = c.deadline.map(|t| l.day(t, zone)).unwrap_or_default();
     let id = if c.overdue {
         "case-clock-overdue"
     } else if c.paused {

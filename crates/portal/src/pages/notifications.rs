@@ -85,15 +85,22 @@ fn shell(chosen: Chosen, session: Session, path: String) -> Shell {
 }
 
 /// The reply deadline in words: the date and the days left, or overdue.
-fn deadline_text(l: Lang, n: &PreExportNotification, now: DateTime<Utc>) -> String {
+fn deadline_text(
+    l: Lang,
+    n: &PreExportNotification,
+    now: DateTime<Utc>,
+    zone: chrono_tz::Tz,
+) -> String {
     let Some(d) = n.reply_deadline else {
         return String::new();
     };
-    let date = l.date(d.date_naive());
+    let date = l.day(d, zone);
     if n.state != NotificationState::Sent {
         return date;
     }
-    let left = (d - now).num_days();
+    // whole days as people there count them, today to the deadline's day
+    let left =
+        (d.with_timezone(&zone).date_naive() - now.with_timezone(&zone).date_naive()).num_days();
     if now > d {
         l.t_with("notification-overdue", &[("date", &date)])
     } else {
@@ -130,7 +137,7 @@ where
                     td { (n.importing_country) }
                     td { (n.substance) }
                     td.num { (format!("{:.3}", n.quantity_kg)) }
-                    td { (deadline_text(l, n, now)) }
+                    td { (deadline_text(l, n, now, s.rules.workflow.time_zone)) }
                 } } }
             }
         },
@@ -270,7 +277,7 @@ fn page(
         dl.facts {
             dt { (l.t("work-state")) } dd.state { (l.t(&format!("notification-state-{}", api_name(n.state)))) }
             @if n.reply_deadline.is_some() {
-                dt { (l.t("notification-reply-deadline")) } dd { (deadline_text(l, n, now)) }
+                dt { (l.t("notification-reply-deadline")) } dd { (deadline_text(l, n, now, s.rules.workflow.time_zone)) }
             }
             @if let Some(r) = &n.reply {
                 dt { (l.t("notification-reply")) } dd { (reply_text(l, r)) }
@@ -294,7 +301,7 @@ fn page(
                 " (" (l.t_or(&format!("apply-mode-{}", n.transport_mode), &n.transport_mode)) ")"
             }
             dt { (l.t("notification-expected-dispatch")) } dd { (l.date(n.expected_dispatch)) }
-            @if let Some(at) = n.sent_at { dt { (l.t("notification-sent")) } dd { (l.date(at.date_naive())) } }
+            @if let Some(at) = n.sent_at { dt { (l.t("notification-sent")) } dd { (l.moment(at, s.rules.workflow.time_zone)) } }
             @if officer {
                 dt { (l.t("notification-application")) } dd { a href={ "/applications/" (n.application_id) } { code { (n.application_id) } } }
             }

@@ -114,7 +114,13 @@ where
                 .zip(layout.as_ref())
                 .map(|(m, r)| (m, r.as_ref())),
         };
-        let flow = content(&reader, &q, &checked.classification, now);
+        let flow = content(
+            &reader,
+            &q,
+            &checked.classification,
+            now,
+            s.rules.workflow.time_zone,
+        );
         documents::flow::flow_pdf(&flow, fonts).map_err(|e| (false, e.to_string()))
     })
     .await
@@ -151,6 +157,7 @@ fn content(
     input: &str,
     c: &law::Classification,
     now: chrono::DateTime<chrono::Utc>,
+    zone: chrono_tz::Tz,
 ) -> Flow {
     let l = r.l;
     let mut blocks = vec![Block::Title(both("check-report-title"))];
@@ -182,8 +189,8 @@ fn content(
     field(
         "check-report-made",
         format!(
-            "{} UTC · FentGuard {}",
-            now.format("%Y-%m-%d %H:%M"),
+            "{} · FentGuard {}",
+            l.moment(now, zone),
             env!("CARGO_PKG_VERSION")
         ),
     );

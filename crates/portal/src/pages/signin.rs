@@ -196,7 +196,7 @@ where
                             LockedKey::Account => "sign-in-locked-account",
                             LockedKey::Address => "sign-in-locked-address",
                         },
-                        &[("until", &until.format("%Y-%m-%d %H:%M UTC").to_string())],
+                        &[("until", &l.moment(*until, s.rules.workflow.time_zone))],
                     ),
                 ),
                 CaseError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, l.t("sign-in-busy")),

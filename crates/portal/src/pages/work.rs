@@ -28,7 +28,7 @@ where
     let role = l.t(&format!("role-{}", p.role.as_str()));
     let applications = match list {
         Ok(page) if page.items.is_empty() => html! { p { (l.t("work-no-applications")) } },
-        Ok(page) => table(l, &page.items),
+        Ok(page) => table(l, s.rules.workflow.time_zone, &page.items),
         // A role that does not handle applications sees none (not an error of its own).
         Err(CaseError::Denied(_)) => html! {},
         Err(e) => {
@@ -52,7 +52,7 @@ where
     )
 }
 
-fn table(l: Lang, items: &[cases::applications::Summary]) -> Markup {
+fn table(l: Lang, zone: chrono_tz::Tz, items: &[cases::applications::Summary]) -> Markup {
     html! {
         table {
             thead { tr {
@@ -68,7 +68,7 @@ fn table(l: Lang, items: &[cases::applications::Summary]) -> Markup {
                         td { (a.substance) }
                         td { (a.destination) }
                         td { (l.t(&format!("risk-{}", a.risk_level))) }
-                        td { (a.submitted_at.map(|t| l.date(t.date_naive())).unwrap_or_default()) }
+                        td { (a.submitted_at.map(|t| l.day(t, zone)).unwrap_or_default()) }
                     }
                 }
             }
