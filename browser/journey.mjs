@@ -260,6 +260,13 @@ async function journey(locale, lang) {
   await police.page.click(`a[href="/notifications/${pen}"]`);
   await inspect(police.page, 'notification-police', lang);
   await step(police.page, 'send');
+  // ...and the notification to print, for an authority not on FentGuard.
+  const [penPdf] = await Promise.all([
+    police.page.waitForEvent('download'),
+    police.page.click(`a[href="/notifications/${pen}/pdf"]`),
+  ]);
+  assert.match(penPdf.suggestedFilename(), /^pre-export-notification-.*\.pdf$/);
+  if (process.env.FG_PERMITS) await penPdf.saveAs(`${process.env.FG_PERMITS}/../notification-${lang}.pdf`);
   await police.context.close();
 
   // Mexico's authority: the inbox, the notification with its art. 12(10) fields, the reply.

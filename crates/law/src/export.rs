@@ -291,6 +291,14 @@ impl ExportChecker {
         Ok(ExportChecker { rules, countries })
     }
 
+    /// A country's English short name (ISO 3166-1, `data/reference/countries.csv`) by its
+    /// alpha-2 code.
+    pub fn country_name(&self, code: &str) -> Option<&str> {
+        self.countries
+            .get(&code.trim().to_ascii_uppercase())
+            .map(String::as_str)
+    }
+
     fn country(&self, code: &str) -> Result<String, ExportError> {
         let c = code.trim().to_ascii_uppercase();
         if self.countries.contains_key(&c) {

@@ -82,6 +82,7 @@ where
             "/notifications/{id}",
             get(pages::notifications::show).post(pages::notifications::act),
         )
+        .route("/notifications/{id}/pdf", get(pages::notifications::pdf))
         .route("/verify", get(pages::verify::show))
         .route("/permits/{number}/pdf", get(pages::permit::pdf))
         .route(

@@ -106,6 +106,47 @@ async fn scenario(url: &str) {
     assert!(page.contains("days left"), "{page}");
     assert_eq!(notification_state(&api, &id).await, "sent");
 
+    // The notification to print, for an authority not on FentGuard: the art. 12(10)
+    // fields with bilingual labels, the deadline as a day, how to reply; read back with
+    // pdftotext where it is installed (CI installs it). Not for another country.
+    let pdf = format!("{path}/pdf");
+    let (st, h, bytes) = api
+        .page_bytes("GET", &pdf, &[("cookie", &police)], "")
+        .await;
+    assert_eq!(st, StatusCode::OK, "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(h["content-type"], "application/pdf");
+    assert!(bytes.starts_with(b"%PDF-"));
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("pen.pdf");
+    std::fs::write(&file, &bytes).expect("write");
+    match std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+    {
+        Ok(out) if out.status.success() => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            for want in [
+                "Pre-export notification",
+                "出口前通知",
+                "article 12, paragraph 10",
+                "The competent authority of Mexico (MX)",
+                "Quimica",
+                "Reply deadline",
+                &id,
+            ] {
+                assert!(text.contains(want), "the notification lacks {want}: {text}");
+            }
+        }
+        _ => assert!(
+            std::env::var_os("CI").is_none(),
+            "CI reads the PDF back with pdftotext"
+        ),
+    }
+    let (st, _, bytes) = api.page_bytes("GET", &pdf, &[("cookie", &usa)], "").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert!(!bytes.starts_with(b"%PDF-"));
+
     // Another country's authority: as if it did not exist, even by its address.
     let (_, _, page) = api
         .page("GET", "/notifications", &[("cookie", &usa)], "")

@@ -14,7 +14,7 @@ use crate::session::{forbidden, Forms, SignedIn};
 use crate::Lang;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, FromRef, Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use cases::notifications::Stored;
 use cases::signin::Session;
@@ -283,6 +283,7 @@ fn page(
                 dt { (l.t("notification-reply")) } dd { (reply_text(l, r)) }
             }
         }
+        p { a href={ "/notifications/" (n.id) "/pdf" } download { (l.t("notification-pdf")) } }
         h2 { (l.t("notification-fields")) }
         dl.facts {
             dt { (l.t("notification-exporting-country")) } dd { (n.exporting_country) }
@@ -327,4 +328,185 @@ fn page(
     };
     let title = l.t_with("notification-title", &[("id", &n.id)]);
     pages::respond(&shell, &title, status, body)
+}
+
+/// `GET /notifications/{id}/pdf`: the pre-export notification to print, for an
+/// authority not on FentGuard (and for the file): the art. 12(10) fields with their
+/// labels in English and Chinese, the reply deadline as a day where the exporting
+/// authority is, and how to reply. For whoever may read the notification
+/// (`cases::notifications::load`); anyone else is told there is no such notification.
+pub async fn pdf<S>(
+    State(state): State<S>,
+    chosen: Chosen,
+    SignedIn(session): SignedIn,
+    Path(id): Path<String>,
+) -> Response
+where
+    Services: FromRef<S>,
+    std::sync::Arc<crate::printing::Printing>: FromRef<S>,
+{
+    let s = Services::from_ref(&state);
+    let printing = std::sync::Arc::<crate::printing::Printing>::from_ref(&state);
+    let stored = match cases::notifications::load(&s, &session.principal, &id).await {
+        Ok(x) => x,
+        Err(e) => return not_shown(chosen, session, &e),
+    };
+    let n = stored.notification;
+    let zone = s.rules.workflow.time_zone;
+    let country = |code: &str| match s.rules.export.country_name(code) {
+        Some(name) => format!("{name} ({code})"),
+        None => code.to_string(),
+    };
+    let flow = notification_flow(&n, zone, &country);
+    let shell = shell(chosen, session, format!("/notifications/{}", n.id));
+    let made = tokio::task::spawn_blocking(move || {
+        let fonts = printing.fonts()?;
+        documents::flow::flow_pdf(&flow, fonts).map_err(|e| e.to_string())
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("printing stopped: {e}")));
+    match made {
+        Ok(bytes) => {
+            let file: String =
+                n.id.chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .take(64)
+                    .collect();
+            (
+                StatusCode::OK,
+                [
+                    (header::CONTENT_TYPE, "application/pdf".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"pre-export-notification-{file}.pdf\""),
+                    ),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Err(why) => {
+            let l = shell.lang();
+            let body = html! {
+                div.error role="alert" { p { (l.t("permit-print-unavailable")) } p.detail { (why) } }
+            };
+            pages::respond(
+                &shell,
+                &l.t("notification-pdf"),
+                StatusCode::SERVICE_UNAVAILABLE,
+                body,
+            )
+        }
+    }
+}
+
+/// The label `id` in English and Chinese.
+fn both(id: &str) -> documents::Bilingual {
+    Lang::ALL.map(|l| l.t(id))
+}
+
+/// What the printed notification says.
+fn notification_flow(
+    n: &PreExportNotification,
+    zone: chrono_tz::Tz,
+    country: &dyn Fn(&str) -> String,
+) -> documents::flow::Flow {
+    use documents::flow::{Block, Flow};
+    let party = |p: &control::Party| vec![p.name.clone(), p.address.clone(), country(&p.country)];
+    let field = |id: &str, values: Vec<String>| Block::Field {
+        label: both(id),
+        values,
+    };
+    let days = |at: DateTime<Utc>| Lang::ALL.map(|l| l.day(at, zone)).join(" / ");
+    let mut blocks = vec![
+        Block::Title(both("notification-pdf-title")),
+        Block::Note(
+            Lang::ALL
+                .map(|l| l.t("notification-pdf-convention"))
+                .join(" / "),
+        ),
+        field("notification-pdf-number", vec![n.id.clone()]),
+        field(
+            "notification-notifying-authority",
+            vec![n.notifying_authority.clone(), country(&n.exporting_country)],
+        ),
+        field(
+            "notification-pdf-to",
+            vec![Lang::ALL
+                .map(|l| {
+                    l.t_with(
+                        "notification-pdf-authority-of",
+                        &[("country", &country(&n.importing_country))],
+                    )
+                })
+                .join(" / ")],
+        ),
+        Block::Rule,
+        field("work-exporter", party(&n.exporter)),
+        field("case-importer", party(&n.importer)),
+        field("case-consignee", party(&n.consignee)),
+    ];
+    if let Some(b) = &n.broker {
+        blocks.push(field("case-broker", party(b)));
+    }
+    blocks.extend([
+        Block::Rule,
+        field("work-substance", vec![n.substance.clone()]),
+        field(
+            "case-quantity",
+            vec![format!("{} ({:.3} kg)", n.quantity_declared, n.quantity_kg)],
+        ),
+        field("notification-pdf-exit", vec![n.point_of_exit.clone()]),
+        field("notification-pdf-entry", vec![n.point_of_entry.clone()]),
+        field(
+            "notification-pdf-transport",
+            vec![Lang::ALL
+                .map(|l| {
+                    l.t_or(
+                        &format!("apply-mode-{}", n.transport_mode),
+                        &n.transport_mode,
+                    )
+                })
+                .join(" / ")],
+        ),
+    ]);
+    if !n.itinerary.is_empty() {
+        blocks.push(field(
+            "notification-pdf-transit",
+            vec![n
+                .itinerary
+                .iter()
+                .map(|c| country(c))
+                .collect::<Vec<_>>()
+                .join(", ")],
+        ));
+    }
+    blocks.push(field(
+        "notification-expected-dispatch",
+        vec![Lang::ALL.map(|l| l.date(n.expected_dispatch)).join(" / ")],
+    ));
+    if let Some(at) = n.sent_at {
+        blocks.push(field("notification-sent", vec![days(at)]));
+    }
+    if let Some(at) = n.reply_deadline {
+        blocks.push(field("notification-reply-deadline", vec![days(at)]));
+    }
+    blocks.push(Block::Rule);
+    for l in Lang::ALL {
+        blocks.push(Block::Text(
+            l.t_with("notification-pdf-how-to-reply", &[("id", &n.id)]),
+        ));
+    }
+    let title = both("notification-pdf-title");
+    Flow {
+        title: format!("{} {} / {}", title[0], n.id, title[1]),
+        footer: format!(
+            "FentGuard {} · {} {}",
+            env!("CARGO_PKG_VERSION"),
+            title[0],
+            n.id
+        ),
+        blocks,
+    }
 }
