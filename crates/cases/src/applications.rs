@@ -12,7 +12,10 @@ use control::{
 };
 use law::ExportDecision;
 use sha2::{Digest, Sha256};
-use store::{ApplicationKeys, ApplicationRow, NewApplication, Page, PageRequest, WriteTx};
+use store::{
+    ApplicationFilter, ApplicationKeys, ApplicationListing, ApplicationOrder, ApplicationRow,
+    NewApplication, Page, PageRequest, WriteTx,
+};
 
 /// An application as stored: its row (version, state) and its case file.
 pub struct Case {
@@ -128,6 +131,8 @@ pub struct Step {
 pub struct Summary {
     /// Id.
     pub id: String,
+    /// The statutory review clock now.
+    pub review: ReviewClock,
     /// State.
     pub state: String,
     /// Exporter.
@@ -456,6 +461,7 @@ pub async fn submit(
         .file_application(NewApplication {
             row: row.clone(),
             keys,
+            listing: listing(&dossier, now),
             documents: contents,
             at: now,
             actor: p.user.clone(),
@@ -532,19 +538,83 @@ fn read_dossier(id: &str, body: serde_json::Value) -> Result<Dossier, CaseError>
         .map_err(|e| CaseError::Damaged(format!("stored application {id} does not read: {e}")))
 }
 
-/// Applications the caller may see, newest first (an exporter sees only its own).
+/// Which applications to list, and in which order (empty fields do not filter).
+#[derive(Clone, Debug, Default)]
+pub struct ListQuery {
+    /// A state (snake_case), or `open` for every state not final.
+    pub state: String,
+    /// Filed on or after this day (in the authority's time zone).
+    pub filed_from: Option<chrono::NaiveDate>,
+    /// Filed on or before this day (in the authority's time zone).
+    pub filed_to: Option<chrono::NaiveDate>,
+    /// Country of destination (ISO 3166-1 alpha-2).
+    pub destination: String,
+    /// Part of the substance's name.
+    pub substance: String,
+    /// Only this enterprise's (organisation id).
+    pub enterprise: String,
+    /// Words in the id, the parties, the substance, the destination or the contract.
+    pub search: String,
+    /// Newest first, or the worklist's order (the statutory clock, overdue first).
+    pub order: ApplicationOrder,
+}
+
+/// Applications the caller may see (an exporter only its own), filtered and ordered as
+/// `q` says, a page at a time.
 pub async fn list(
     s: &Services,
     p: &Principal,
+    q: &ListQuery,
     page: &PageRequest,
 ) -> Result<Page<Summary>, CaseError> {
     may(p, &Operation::ListApplications)?;
-    let owner = (p.role == control::Role::ComplianceOfficer).then_some(p.org.as_str());
-    let rows = s.store.applications_page(owner, page).await?;
+    let mut owner = q.enterprise.trim().to_string();
+    if p.role == control::Role::ComplianceOfficer {
+        // an exporter's list is its own, whatever it asks
+        owner = p.org.clone();
+    }
+    let state = q.state.trim().to_ascii_lowercase();
+    let known = state.is_empty()
+        || state == "open"
+        || serde_json::from_value::<control::State>(serde_json::Value::String(state.clone()))
+            .is_ok();
+    if !known {
+        return Err(CaseError::refused(
+            Code::InvalidInput,
+            format!(
+                "state: '{}' is not a state of an application (or 'open')",
+                state.chars().take(40).collect::<String>()
+            ),
+        ));
+    }
+    // A day where the authority is, as the instants it begins and ends.
+    let zone = s.rules.workflow.time_zone;
+    let start_of = |d: chrono::NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(zone).earliest())
+            .map(|t| t.with_timezone(&Utc).to_rfc3339())
+            .unwrap_or_default()
+    };
+    let filter = ApplicationFilter {
+        owner,
+        state,
+        filed_from: q.filed_from.map(start_of).unwrap_or_default(),
+        filed_before: q
+            .filed_to
+            .and_then(|d| d.succ_opt())
+            .map(start_of)
+            .unwrap_or_default(),
+        destination: q.destination.trim().to_ascii_uppercase(),
+        substance: q.substance.trim().to_lowercase(),
+        search: q.search.trim().to_lowercase(),
+    };
+    let rows = s.store.applications_page(&filter, q.order, page).await?;
+    let now = s.clock.now();
     let mut items = Vec::with_capacity(rows.items.len());
     for r in rows.items {
         let d = read_dossier(&r.id, r.body)?;
         items.push(Summary {
+            review: ReviewClock::of(&d, now),
             id: r.id,
             state: r.state,
             exporter: d.exporter.name,
@@ -558,6 +628,75 @@ pub async fn list(
         items,
         next: rows.next,
     })
+}
+
+/// What the lists filter, search and order on, for `d` as it stands at `now`.
+pub(crate) fn listing(d: &Dossier, now: DateTime<Utc>) -> ApplicationListing {
+    let f = &d.details;
+    let mut words = vec![
+        d.id.as_str(),
+        d.exporter.name.as_str(),
+        d.substance.name.as_str(),
+        f.substance.as_str(),
+        f.destination.as_str(),
+        f.contract_reference.as_str(),
+    ];
+    for party in [&f.importer, &f.consignee, &f.broker].into_iter().flatten() {
+        words.push(&party.name);
+    }
+    ApplicationListing {
+        worklist_key: worklist_key(&d.workflow, now),
+        destination: f.destination.trim().to_ascii_uppercase(),
+        search_text: words.join(" ").to_lowercase(),
+        // the name on file and the words the applicant used ("4-ANPP")
+        substance_text: format!("{} {}", d.substance.name, f.substance).to_lowercase(),
+    }
+}
+
+/// The licensing officer's worklist order as one text that sorts as it should: cases
+/// with the authority by their review deadline (overdue first); then cases waiting on
+/// the applicant or the importing authority by the review time they have left; then
+/// decided cases, newest first; drafts last. While a case is with the authority its
+/// deadline does not move, and while it waits its time left does not change, so the key
+/// is written with each change of the case and stays true in between.
+pub fn worklist_key(w: &control::Application, now: DateTime<Utc>) -> String {
+    const OFFSET: i64 = 100_000_000_000; // keeps negative "time left" sortable as text
+    match (
+        w.state.is_final(),
+        w.state.clock_paused(),
+        w.review_deadline(now),
+    ) {
+        (false, false, Some(due)) => format!("0|{}", due.format("%Y-%m-%dT%H:%M:%S%.6fZ")),
+        (false, true, Some(_)) => {
+            let left = i64::from(w.review_days) * 86_400 - w.review_time_used(now).num_seconds();
+            format!("1|{:012}", (left + OFFSET).max(0))
+        }
+        (true, _, _) => {
+            let decided = w.history.last().map(|t| t.at.timestamp()).unwrap_or(0);
+            format!("2|{:012}", (OFFSET - decided).max(0))
+        }
+        (false, _, None) => "3|".into(),
+    }
+}
+
+/// Writes the listing columns of applications filed before they existed (migration
+/// 0010), a thousand at a time; returns how many. `serve` calls it at start.
+pub async fn list_unlisted(s: &Services) -> Result<usize, CaseError> {
+    let mut done = 0;
+    loop {
+        let rows = s.store.applications_unlisted(1000).await?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        let now = s.clock.now();
+        let mut tx = s.store.write().await?;
+        for r in &rows {
+            let d = read_dossier(&r.id, r.body.clone())?;
+            tx.set_application_listing(&r.id, &listing(&d, now)).await?;
+        }
+        tx.commit().await?;
+        done += rows.len();
+    }
 }
 
 /// One line of a case's history.
@@ -618,6 +757,7 @@ pub(crate) async fn record(
         row.version,
         &api_name(d.workflow.state),
         &body,
+        &listing(d, now),
         now,
     )
     .await?;
@@ -952,4 +1092,82 @@ pub async fn withdraw(s: &Services, p: &Principal, id: &str) -> Result<Step, Cas
         Outcome::Withdrawn,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::worklist_key;
+    use chrono::{DateTime, Duration, TimeZone, Utc};
+    use control::{Action, Application, Decision, RiskLevel};
+
+    fn day(d: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0)
+            .single()
+            .expect("time")
+            + Duration::days(d)
+    }
+
+    fn submitted(at: i64) -> Application {
+        let mut a = Application::new(true, 20);
+        a.apply(
+            Action::Submit {
+                risk: RiskLevel::Medium,
+            },
+            day(at),
+        )
+        .expect("submit");
+        a
+    }
+
+    #[test]
+    fn the_worklist_puts_the_nearest_deadline_first_then_waiting_then_decided() {
+        let now = day(25);
+        // filed on day 0: due day 20, overdue now
+        let overdue = submitted(0);
+        // filed on day 10: due day 30
+        let due_later = submitted(10);
+        // filed on day 2, waiting on the applicant since day 12 (10 days used, 10 left)
+        let mut waiting = submitted(2);
+        waiting
+            .apply(
+                Action::RequestInformation {
+                    question: "?".into(),
+                },
+                day(12),
+            )
+            .expect("ask");
+        // filed on day 1, refused on day 5
+        let mut decided = submitted(1);
+        decided
+            .apply(
+                Action::Decide {
+                    decision: Decision::Refuse {
+                        reasons: "no".into(),
+                    },
+                    officer: "o".into(),
+                    second_officer: None,
+                },
+                day(5),
+            )
+            .expect("refuse");
+        let mut keys = [
+            ("decided", worklist_key(&decided, now)),
+            ("waiting", worklist_key(&waiting, now)),
+            ("due later", worklist_key(&due_later, now)),
+            ("overdue", worklist_key(&overdue, now)),
+            ("draft", worklist_key(&Application::new(true, 20), now)),
+        ];
+        keys.sort_by(|a, b| a.1.cmp(&b.1));
+        let order: Vec<&str> = keys.iter().map(|k| k.0).collect();
+        assert_eq!(
+            order,
+            ["overdue", "due later", "waiting", "decided", "draft"]
+        );
+        // the key of a waiting case does not move while it waits, nor a running one's
+        assert_eq!(worklist_key(&waiting, day(40)), worklist_key(&waiting, now));
+        assert_eq!(
+            worklist_key(&due_later, day(40)),
+            worklist_key(&due_later, now)
+        );
+    }
 }

@@ -40,9 +40,12 @@ pub enum State {
 }
 
 impl State {
+    /// The final states: they accept no further action.
+    pub const FINAL: [State; 3] = [State::Approved, State::Refused, State::Withdrawn];
+
     /// Final states accept no further action.
     pub fn is_final(self) -> bool {
-        matches!(self, State::Approved | State::Refused | State::Withdrawn)
+        State::FINAL.contains(&self)
     }
 
     /// The clock is paused in these states.

@@ -140,6 +140,12 @@ pub fn serve(
             .with_earlier_keys(keys.earlier_public())
             .with_edge(edge)
             .with_printing(listen.printing(tls.is_some())?);
+        // Applications filed before the lists' columns existed are listed once, now.
+        match cases::applications::list_unlisted(&state.services).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(applications = n, "listed applications filed before the worklist existed"),
+            Err(e) => anyhow::bail!("listing earlier applications: {e}"),
+        }
         // Read the font now, so that a server that cannot print says so at start (and
         // the first permit printed does not wait for 20 MB).
         let printing = state.printing.clone();

@@ -184,18 +184,88 @@ pub async fn get_one(
     }))
 }
 
-/// Applications, newest first (an exporter sees only its own).
-#[utoipa::path(get, path = "/api/v1/export-applications", operation_id = "list_export_applications", params(Paging),
-    responses((status = 200, description = "OK", body = Vec<Summary>, headers(("Link" = String, description = "the next page, when there is more")))), security(("bearer" = [])), tag = "export applications")]
+/// How the list of applications is ordered.
+#[derive(Clone, Copy, Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListOrder {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// The statutory review clock: cases with the authority by their deadline (overdue
+    /// first), then those waiting on others by the time left, then decided ones.
+    Clock,
+}
+
+/// Which applications to list, and in which order; each given filter narrows the list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListFilter {
+    /// A state (`under_review`, `awaiting_applicant`, …), or `open` for every state that
+    /// is not final.
+    #[param(max_length = 40)]
+    pub state: Option<String>,
+    /// Filed on or after this day (`YYYY-MM-DD`, in the authority's time zone).
+    pub filed_from: Option<chrono::NaiveDate>,
+    /// Filed on or before this day (`YYYY-MM-DD`, in the authority's time zone).
+    pub filed_to: Option<chrono::NaiveDate>,
+    /// Country of destination (ISO 3166-1 alpha-2).
+    #[param(max_length = 2)]
+    pub destination: Option<String>,
+    /// Part of the substance's name (case-insensitive).
+    #[param(max_length = 200)]
+    pub substance: Option<String>,
+    /// Only this enterprise's (its organisation id; an exporter always sees only its own).
+    #[param(max_length = 200)]
+    pub enterprise: Option<String>,
+    /// Words in the id, the parties, the substance, the destination or the contract
+    /// reference (case-insensitive).
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// `newest` (default) or `clock`.
+    pub order: Option<ListOrder>,
+}
+
+impl ListFilter {
+    /// The use case's query.
+    pub fn query(self) -> cases::applications::ListQuery {
+        cases::applications::ListQuery {
+            state: self.state.unwrap_or_default(),
+            filed_from: self.filed_from,
+            filed_to: self.filed_to,
+            destination: self.destination.unwrap_or_default(),
+            substance: self.substance.unwrap_or_default(),
+            enterprise: self.enterprise.unwrap_or_default(),
+            search: self.q.unwrap_or_default(),
+            order: match self.order.unwrap_or_default() {
+                ListOrder::Newest => store::ApplicationOrder::Newest,
+                ListOrder::Clock => store::ApplicationOrder::Worklist,
+            },
+        }
+    }
+}
+
+/// Applications, newest first or by the statutory clock, filtered by state, filing
+/// dates, destination, substance, enterprise and words (an exporter sees only its own).
+#[utoipa::path(get, path = "/api/v1/export-applications", operation_id = "list_export_applications", params(Paging, ListFilter),
+    responses((status = 200, description = "OK", body = Vec<Summary>, headers(("Link" = String, description = "the next page, when there is more"))),
+        (status = 400, description = "a query parameter does not read", body = Problem),
+        (status = 422, description = "a filter's value is not one of its choices", body = Problem)),
+    security(("bearer" = [])), tag = "export applications")]
 pub async fn list(
     State(s): State<AppState>,
     Caller(p, _): Caller,
     uri: Uri,
     page: Result<Query<Paging>, QueryRejection>,
+    filter: Result<Query<ListFilter>, QueryRejection>,
 ) -> Result<Paged<Summary>, Problem> {
     may(&p, &Operation::ListApplications)?;
     let page = Paging::read(page)?;
-    Ok(Paged(cases::applications::list(&s, &p, &page).await?, uri))
+    let Query(filter) =
+        filter.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "query", e.body_text()))?;
+    Ok(Paged(
+        cases::applications::list(&s, &p, &filter.query(), &page).await?,
+        uri,
+    ))
 }
 
 /// The licensing officer asks the applicant for more information (the clock pauses).

@@ -7,7 +7,9 @@
 //! by one, so one bad filing does not sink the others. Every caller is answered only
 //! after its transaction committed.
 
-use crate::{db, multi_row, ApplicationKeys, ApplicationRow, StoreError, Writer};
+use crate::{
+    db, multi_row, ApplicationKeys, ApplicationListing, ApplicationRow, StoreError, Writer,
+};
 use chrono::{DateTime, Utc};
 use control::AuditEntry;
 use tokio::sync::{mpsc, oneshot};
@@ -23,6 +25,8 @@ pub struct NewApplication {
     pub row: ApplicationRow,
     /// Columns the risk assessment queries.
     pub keys: ApplicationKeys,
+    /// Columns the lists filter, search and order on.
+    pub listing: ApplicationListing,
     /// Documents: (SHA-256, size, base64 content).
     pub documents: Vec<(String, u64, String)>,
     /// When.
@@ -108,8 +112,8 @@ async fn write_group(
     }
     let sql = multi_row(
         "applications",
-        "id, owner_org, state, version, body_json, created_at, updated_at, substance_key, base_kg, importer_name",
-        10,
+        "id, owner_org, state, version, body_json, created_at, updated_at, substance_key, base_kg, importer_name, worklist_key, destination, search_text, substance_text",
+        14,
         group.len(),
         "",
         tx.postgres,
@@ -129,7 +133,11 @@ async fn write_group(
             .bind(ts)
             .bind(&f.keys.substance_key)
             .bind(f.keys.base_kg)
-            .bind(&f.keys.importer_name);
+            .bind(&f.keys.importer_name)
+            .bind(&f.listing.worklist_key)
+            .bind(&f.listing.destination)
+            .bind(&f.listing.search_text)
+            .bind(&f.listing.substance_text);
         let e = AuditEntry::next(
             head.as_ref(),
             f.at,

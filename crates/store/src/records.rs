@@ -60,6 +60,65 @@ pub struct ApplicationKeys {
     pub importer_name: String,
 }
 
+/// What the application lists filter, search and order on (migration 0010), derived
+/// from the application by whoever writes it and stored beside it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ApplicationListing {
+    /// The worklist's order, as one sortable text.
+    pub worklist_key: String,
+    /// Country of destination.
+    pub destination: String,
+    /// Lower-case words a search matches.
+    pub search_text: String,
+    /// Lower-case substance name.
+    pub substance_text: String,
+}
+
+/// Which applications a list holds; empty fields do not filter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ApplicationFilter {
+    /// Only this organisation's (the exporter's own, or an enterprise asked for).
+    pub owner: String,
+    /// Only in this state (snake_case), or `open` for every state not final.
+    pub state: String,
+    /// Filed at or after this instant (RFC 3339).
+    pub filed_from: String,
+    /// Filed before this instant (RFC 3339).
+    pub filed_before: String,
+    /// Only to this country.
+    pub destination: String,
+    /// Substance name containing this (lower case).
+    pub substance: String,
+    /// Any of the searched words containing this (lower case).
+    pub search: String,
+}
+
+/// How a list of applications is ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ApplicationOrder {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// The licensing officer's worklist: by the statutory clock, overdue first.
+    Worklist,
+}
+
+/// `text` as a LIKE pattern matching it anywhere (its `%`, `_` and `\` escaped).
+fn contains_pattern(text: &str) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
+    let mut p = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
 /// An exporter's record, for the risk assessment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExporterHistory {
@@ -343,30 +402,81 @@ impl Store {
         .transpose()
     }
 
-    /// Applications, newest first; only `owner`'s when given.
+    /// Applications under `filter`, in `order`, a page at a time.
     pub async fn applications_page(
         &self,
-        owner: Option<&str>,
+        filter: &ApplicationFilter,
+        order: ApplicationOrder,
         page: &PageRequest,
     ) -> Result<Page<ApplicationRow>, StoreError> {
-        const ORDER: Order = Order {
+        const NEWEST: Order = Order {
             list: "applications",
             key: &[("created_at", true), ("id", false)],
         };
+        const WORKLIST: Order = Order {
+            list: "worklist",
+            key: &[("worklist_key", false), ("id", false)],
+        };
         let select =
-            "SELECT id, owner_org, state, version, body_json, created_at FROM applications";
-        let owner = Arg::Text(owner.unwrap_or(""));
-        ORDER
+            "SELECT id, owner_org, state, version, body_json, created_at, worklist_key FROM applications";
+        // the final states by their stored names (snake_case, as serde writes them)
+        let finals = control::State::FINAL
+            .iter()
+            .filter_map(|s| serde_json::to_value(s).ok())
+            .filter_map(|v| v.as_str().map(|n| format!("'{n}'")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let condition = format!(
+            "($1 = '' OR owner_org = $1) \
+             AND ($2 = '' OR state = $2 OR ($2 = 'open' AND state NOT IN ({finals}))) \
+             AND ($3 = '' OR created_at >= $3) AND ($4 = '' OR created_at < $4) \
+             AND ($5 = '' OR destination = $5) \
+             AND ($6 = '' OR substance_text LIKE $6 ESCAPE '\\') \
+             AND ($7 = '' OR search_text LIKE $7 ESCAPE '\\')"
+        );
+        let substance = contains_pattern(&filter.substance);
+        let search = contains_pattern(&filter.search);
+        let args = [
+            Arg::Text(&filter.owner),
+            Arg::Text(&filter.state),
+            Arg::Text(&filter.filed_from),
+            Arg::Text(&filter.filed_before),
+            Arg::Text(&filter.destination),
+            Arg::Text(&substance),
+            Arg::Text(&search),
+        ];
+        let order = match order {
+            ApplicationOrder::Newest => NEWEST,
+            ApplicationOrder::Worklist => WORKLIST,
+        };
+        order
             .fetch(
                 &self.pool,
                 select,
-                "$1 = '' OR owner_org = $1",
-                &[owner],
+                &condition,
+                &args,
                 page,
                 "listing applications",
                 application_from_row,
             )
             .await
+    }
+
+    /// Up to `limit` applications whose listing columns were never written (filed before
+    /// migration 0010), for [`WriteTx::set_application_listing`].
+    pub async fn applications_unlisted(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<ApplicationRow>, StoreError> {
+        const WHAT: &str = "finding applications to list";
+        let rows = sqlx::query(&format!(
+            "SELECT id, owner_org, state, version, body_json FROM applications WHERE search_text = '' ORDER BY id LIMIT {}",
+            limit.min(10_000)
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db(WHAT))?;
+        rows.iter().map(application_from_row).collect()
     }
 
     /// The exporter's record for the risk assessment.
@@ -617,10 +727,11 @@ impl WriteTx {
         &mut self,
         row: &ApplicationRow,
         keys: &ApplicationKeys,
+        listing: &ApplicationListing,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let ts = now.to_rfc3339();
-        sqlx::query("INSERT INTO applications (id, owner_org, state, version, body_json, created_at, updated_at, substance_key, base_kg, importer_name) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9)")
+        sqlx::query("INSERT INTO applications (id, owner_org, state, version, body_json, created_at, updated_at, substance_key, base_kg, importer_name, worklist_key, destination, search_text, substance_text) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
             .bind(&row.id)
             .bind(&row.owner_org)
             .bind(&row.state)
@@ -630,6 +741,10 @@ impl WriteTx {
             .bind(&keys.substance_key)
             .bind(keys.base_kg)
             .bind(&keys.importer_name)
+            .bind(&listing.worklist_key)
+            .bind(&listing.destination)
+            .bind(&listing.search_text)
+            .bind(&listing.substance_text)
             .execute(&mut *self.tx)
             .await
             .map_err(unique(format!("application {}", row.id)))?;
@@ -643,14 +758,19 @@ impl WriteTx {
         expected_version: i64,
         state: &str,
         body: &serde_json::Value,
+        listing: &ApplicationListing,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let res = sqlx::query("UPDATE applications SET state = $1, body_json = $2, version = version + 1, updated_at = $3 WHERE id = $4 AND version = $5")
+        let res = sqlx::query("UPDATE applications SET state = $1, body_json = $2, version = version + 1, updated_at = $3, worklist_key = $6, destination = $7, search_text = $8, substance_text = $9 WHERE id = $4 AND version = $5")
             .bind(state)
             .bind(body.to_string())
             .bind(now.to_rfc3339())
             .bind(id)
             .bind(expected_version)
+            .bind(&listing.worklist_key)
+            .bind(&listing.destination)
+            .bind(&listing.search_text)
+            .bind(&listing.substance_text)
             .execute(&mut *self.tx)
             .await
             .map_err(db("updating the application"))?;
@@ -668,6 +788,26 @@ impl WriteTx {
         } else {
             StoreError::NotFound(format!("application {id}"))
         })
+    }
+
+    /// Write the listing columns of an application filed before they existed (derived
+    /// data, as the risk assessment's columns are: not a change of the application, so
+    /// not audited; the application's version is unchanged).
+    pub async fn set_application_listing(
+        &mut self,
+        id: &str,
+        listing: &ApplicationListing,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE applications SET worklist_key = $1, destination = $2, search_text = $3, substance_text = $4 WHERE id = $5")
+            .bind(&listing.worklist_key)
+            .bind(&listing.destination)
+            .bind(&listing.search_text)
+            .bind(&listing.substance_text)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db("listing an application"))?;
+        Ok(())
     }
 
     /// Insert or update a notification (optimistic: `expected_version` 0 inserts).

@@ -3,7 +3,10 @@
 //! running: CI starts it.
 
 use chrono::{TimeZone, Utc};
-use store::{ApplicationKeys, ApplicationRow, NewApplication, Store, StoreError};
+use store::{
+    ApplicationFilter, ApplicationKeys, ApplicationListing, ApplicationOrder, ApplicationRow,
+    NewApplication, PageRequest, Store, StoreError,
+};
 
 async fn fresh_pg(name: &str) -> String {
     store::testing::fresh_postgres(name).await
@@ -164,14 +167,15 @@ async fn applications_use_optimistic_concurrency(url: &str) {
     };
     let keys = ApplicationKeys::default();
     let mut tx = s.write().await.expect("tx");
-    tx.insert_application(&row, &keys, at(0))
+    tx.insert_application(&row, &keys, &ApplicationListing::default(), at(0))
         .await
         .expect("insert");
     tx.commit().await.expect("commit");
     let mut tx = s.write().await.expect("tx");
     assert!(
         matches!(
-            tx.insert_application(&row, &keys, at(0)).await,
+            tx.insert_application(&row, &keys, &ApplicationListing::default(), at(0))
+                .await,
             Err(StoreError::Duplicate(_))
         ),
         "duplicate id"
@@ -184,19 +188,34 @@ async fn applications_use_optimistic_concurrency(url: &str) {
             1,
             "under_review",
             &serde_json::json!({"substance": "NPP", "risk": "low"}),
+            &ApplicationListing::default(),
             at(1),
         )
         .await
         .expect("update");
     assert_eq!(v, 2);
     assert!(matches!(
-        tx.update_application("app-1", 1, "approved", &serde_json::json!({}), at(2))
-            .await,
+        tx.update_application(
+            "app-1",
+            1,
+            "approved",
+            &serde_json::json!({}),
+            &ApplicationListing::default(),
+            at(2)
+        )
+        .await,
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
-        tx.update_application("nope", 1, "approved", &serde_json::json!({}), at(2))
-            .await,
+        tx.update_application(
+            "nope",
+            1,
+            "approved",
+            &serde_json::json!({}),
+            &ApplicationListing::default(),
+            at(2)
+        )
+        .await,
         Err(StoreError::NotFound(_))
     ));
     tx.commit().await.expect("commit");
@@ -223,9 +242,14 @@ async fn a_rolled_back_change_leaves_no_audit_entry(url: &str) {
         body: serde_json::json!({}),
     };
     let mut tx = s.write().await.expect("tx");
-    tx.insert_application(&row, &ApplicationKeys::default(), at(0))
-        .await
-        .expect("insert");
+    tx.insert_application(
+        &row,
+        &ApplicationKeys::default(),
+        &ApplicationListing::default(),
+        at(0),
+    )
+    .await
+    .expect("insert");
     tx.audit(
         at(0),
         "u",
@@ -291,6 +315,7 @@ async fn group_commit_files_everything_and_isolates_a_bad_filing(url: &str) {
             body: serde_json::json!({"n": 1}),
         },
         keys: ApplicationKeys::default(),
+        listing: ApplicationListing::default(),
         documents: vec![("ab".repeat(32), 3, "YWJj".into())],
         at: at(0),
         actor: "u".into(),
@@ -335,6 +360,190 @@ async fn sqlite_group_commit() {
 #[tokio::test]
 async fn postgres_group_commit() {
     group_commit_files_everything_and_isolates_a_bad_filing(&fresh_pg("gc").await).await;
+}
+
+/// Application lists filter by owner, state (or every open one), filing dates,
+/// destination, substance and words (a `%` or `_` in the words is a character, not a
+/// wildcard), and order newest first or by the worklist key, a page at a time.
+async fn application_lists_filter_search_and_order(url: &str) {
+    let s = Store::connect(url, store::testing::seal())
+        .await
+        .expect("connect");
+    // (id, owner, state, filed at s, worklist key, destination, substance, words)
+    let rows = [
+        (
+            "a1",
+            "org-1",
+            "under_review",
+            0,
+            "0|2026-01-21T00:00:00Z",
+            "MX",
+            "npp",
+            "a1 jiangsu npp quimica 100% pure",
+        ),
+        (
+            "a2",
+            "org-1",
+            "awaiting_applicant",
+            10,
+            "1|100000864000",
+            "MX",
+            "4-anpp",
+            "a2 jiangsu 4-anpp quimica",
+        ),
+        (
+            "a3",
+            "org-2",
+            "approved",
+            20,
+            "2|099998232000",
+            "DE",
+            "npp",
+            "a3 shanghai npp bayer",
+        ),
+        (
+            "a4",
+            "org-2",
+            "under_review",
+            30,
+            "0|2026-01-11T00:00:00Z",
+            "US",
+            "acetic anhydride",
+            "a4 shanghai acetic anhydride acme_x",
+        ),
+    ];
+    let mut tx = s.write().await.expect("tx");
+    for (id, owner, state, t, key, dest, substance, words) in rows {
+        let row = ApplicationRow {
+            id: id.into(),
+            owner_org: owner.into(),
+            state: state.into(),
+            version: 1,
+            body: serde_json::json!({}),
+        };
+        let listing = ApplicationListing {
+            worklist_key: key.into(),
+            destination: dest.into(),
+            search_text: words.into(),
+            substance_text: substance.into(),
+        };
+        tx.insert_application(&row, &ApplicationKeys::default(), &listing, at(t))
+            .await
+            .expect("insert");
+    }
+    tx.commit().await.expect("commit");
+    let ids = |f: ApplicationFilter, order: ApplicationOrder| {
+        let s = s.clone();
+        async move {
+            s.applications_page(&f, order, &PageRequest::default())
+                .await
+                .expect("page")
+                .items
+                .into_iter()
+                .map(|r| r.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let all = ApplicationFilter::default;
+    assert_eq!(
+        ids(all(), ApplicationOrder::Newest).await,
+        ["a4", "a3", "a2", "a1"]
+    );
+    // the worklist: deadlines first (earliest first), then paused, then decided
+    assert_eq!(
+        ids(all(), ApplicationOrder::Worklist).await,
+        ["a4", "a1", "a2", "a3"]
+    );
+    let f = |edit: fn(&mut ApplicationFilter)| {
+        let mut f = ApplicationFilter::default();
+        edit(&mut f);
+        f
+    };
+    let newest = ApplicationOrder::Newest;
+    assert_eq!(
+        ids(f(|f| f.owner = "org-1".into()), newest).await,
+        ["a2", "a1"]
+    );
+    assert_eq!(
+        ids(f(|f| f.state = "open".into()), newest).await,
+        ["a4", "a2", "a1"]
+    );
+    assert_eq!(
+        ids(f(|f| f.state = "under_review".into()), newest).await,
+        ["a4", "a1"]
+    );
+    assert_eq!(
+        ids(f(|f| f.destination = "MX".into()), newest).await,
+        ["a2", "a1"]
+    );
+    assert_eq!(
+        ids(f(|f| f.substance = "npp".into()), newest).await,
+        ["a3", "a2", "a1"]
+    );
+    assert_eq!(
+        ids(f(|f| f.search = "quimica".into()), newest).await,
+        ["a2", "a1"]
+    );
+    assert_eq!(ids(f(|f| f.search = "100%".into()), newest).await, ["a1"]);
+    assert_eq!(
+        ids(f(|f| f.search = "q_imica".into()), newest).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(ids(f(|f| f.search = "acme_x".into()), newest).await, ["a4"]);
+    let from = at(10).to_rfc3339();
+    let before = at(30).to_rfc3339();
+    let dated = ApplicationFilter {
+        filed_from: from,
+        filed_before: before,
+        ..Default::default()
+    };
+    assert_eq!(ids(dated, newest).await, ["a3", "a2"]);
+    // paging: two at a time, in order, nothing skipped or repeated
+    let first = s
+        .applications_page(
+            &all(),
+            ApplicationOrder::Worklist,
+            &PageRequest::new(Some(2), None).expect("page"),
+        )
+        .await
+        .expect("page");
+    let next = first.next.clone().expect("more");
+    let second = s
+        .applications_page(
+            &all(),
+            ApplicationOrder::Worklist,
+            &PageRequest::new(Some(2), Some(&next)).expect("page"),
+        )
+        .await
+        .expect("page");
+    let both: Vec<String> = first
+        .items
+        .into_iter()
+        .chain(second.items)
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(both, ["a4", "a1", "a2", "a3"]);
+    // a cursor of the newest-first list is not one of the worklist's
+    assert!(matches!(
+        s.applications_page(
+            &all(),
+            ApplicationOrder::Newest,
+            &PageRequest::new(Some(2), Some(&next)).expect("page")
+        )
+        .await,
+        Err(StoreError::BadCursor(_))
+    ));
+}
+
+#[tokio::test]
+async fn sqlite_application_lists() {
+    let dir = tempfile::tempdir().expect("tmp");
+    application_lists_filter_search_and_order(&sqlite_url(&dir, "lists")).await;
+}
+
+#[tokio::test]
+async fn postgres_application_lists() {
+    application_lists_filter_search_and_order(&fresh_pg("lists").await).await;
 }
 
 #[tokio::test]

@@ -217,6 +217,22 @@ audit-notification-lapse = No reply from the importing country's authority in ti
 audit-notification-send = Pre-export notification sent
 
 ## New export application
+work-search = Search
+work-any = Any
+work-open = Open (not decided)
+work-enterprise = Enterprise (id)
+work-filed-from = Filed from
+work-filed-to = Filed until
+work-order = Order
+work-order-clock = By the review clock, overdue first
+work-order-newest = Newest first
+work-filter = Show
+work-clear = Clear the filters
+work-clock = Review clock
+work-clock-left = { $days } days left (by { $date })
+work-clock-overdue = Overdue by { $days } days (was due { $date })
+work-clock-paused = Paused, { $days } days left
+work-next-page = Next page
 work-new-application = New export application
 apply-title = New export application
 apply-intro = Fill in the goods first: whether the export needs a licence is answered beside them. Every field is needed unless it says otherwise.

@@ -217,6 +217,22 @@ audit-notification-lapse = 进口国主管机关逾期未答复
 audit-notification-send = 已发送出口前通知
 
 ## New export application
+work-search = 搜索
+work-any = 全部
+work-open = 未办结
+work-enterprise = 企业（编号）
+work-filed-from = 提交日期自
+work-filed-to = 提交日期至
+work-order = 排序
+work-order-clock = 按审查时限，逾期在前
+work-order-newest = 最新在前
+work-filter = 显示
+work-clear = 清除筛选条件
+work-clock = 审查时限
+work-clock-left = 剩余 { $days } 天（截至 { $date }）
+work-clock-overdue = 已逾期 { $days } 天（应于 { $date } 办结）
+work-clock-paused = 已暂停，剩余 { $days } 天
+work-next-page = 下一页
 work-new-application = 新建出口申请
 apply-title = 新建出口申请
 apply-intro = 请先填写货物信息，系统会在旁边回答该出口是否需要许可证。除注明"可选"外，所有字段均为必填。

@@ -222,8 +222,8 @@ where
             },
         );
     };
-    let body = page(l, &batch);
-    let running = batch.progress().stage == Stage::Running;
+    // what the page shows and whether it refreshes come from one look at the batch
+    let (body, running) = page(l, &batch);
     let mut res = shell.render(&l.t("batch-title"), body);
     let h = res.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -237,8 +237,9 @@ where
     res
 }
 
-fn page(l: crate::Lang, batch: &Batch) -> maud::Markup {
+fn page(l: crate::Lang, batch: &Batch) -> (maud::Markup, bool) {
     let p = batch.progress();
+    let running = p.stage == Stage::Running;
     let hits = p.hits.len() + p.more_hits;
     let errors = p.errors.len() + p.more_errors;
     let jurisdictions: Vec<String> = p
@@ -248,7 +249,7 @@ fn page(l: crate::Lang, batch: &Batch) -> maud::Markup {
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    html! {
+    let body = html! {
         dl.facts {
             dt { (l.t("batch-file")) } dd { (batch.file) }
             dt { (l.t("check-law-date")) } dd { (l.date(batch.date)) }
@@ -325,7 +326,8 @@ fn page(l: crate::Lang, batch: &Batch) -> maud::Markup {
             }
         }
         p { a href="/check/batch" { (l.t("batch-again")) } }
-    }
+    };
+    (body, running)
 }
 
 /// `GET /check/batches/{id}/hits.csv`.
