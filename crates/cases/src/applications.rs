@@ -538,6 +538,95 @@ fn read_dossier(id: &str, body: serde_json::Value) -> Result<Dossier, CaseError>
         .map_err(|e| CaseError::Damaged(format!("stored application {id} does not read: {e}")))
 }
 
+/// A document of a case, as filed.
+pub struct DocumentContent {
+    /// What the case says of it (kind, file name, hash, size).
+    pub document: control::Document,
+    /// Its bytes, checked against the hash the case holds.
+    pub bytes: Vec<u8>,
+}
+
+/// A document of case `id` (by its SHA-256), for whoever may read the case: only a
+/// document the case names (another case's document is "not found" here, whoever holds
+/// its hash), and only when the stored bytes still have the hash the case was filed with.
+pub async fn document(
+    s: &Services,
+    p: &Principal,
+    id: &str,
+    sha256: &str,
+) -> Result<DocumentContent, CaseError> {
+    let case = open(s, p, id).await?;
+    let missing = || {
+        CaseError::NotFound(format!(
+            "no document {} in application {id}",
+            sha256.chars().take(64).collect::<String>()
+        ))
+    };
+    let document = case
+        .dossier
+        .documents
+        .iter()
+        .find(|d| d.sha256.eq_ignore_ascii_case(sha256))
+        .cloned()
+        .ok_or_else(missing)?;
+    let stored = s
+        .store
+        .document(&document.sha256)
+        .await?
+        .ok_or_else(missing)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(stored.as_bytes())
+        .map_err(|e| {
+            CaseError::Damaged(format!(
+                "stored document {} does not decode: {e}",
+                document.sha256
+            ))
+        })?;
+    if hex::encode(Sha256::digest(&bytes)) != document.sha256.to_ascii_lowercase() {
+        return Err(CaseError::Damaged(format!(
+            "stored document {} no longer has the hash it was filed with",
+            document.sha256
+        )));
+    }
+    Ok(DocumentContent { document, bytes })
+}
+
+/// The content type a document is served with, from its file name: the kinds a browser
+/// shows safely (PDF, images, plain text); anything else is a download.
+pub fn document_type(filename: &str) -> (&'static str, bool) {
+    let ext = filename
+        .rsplit_once('.')
+        .map(|x| x.1.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "pdf" => ("application/pdf", true),
+        "png" => ("image/png", true),
+        "jpg" | "jpeg" => ("image/jpeg", true),
+        "txt" => ("text/plain; charset=utf-8", true),
+        _ => ("application/octet-stream", false),
+    }
+}
+
+/// The `Content-Disposition` a document is served with: shown in the browser (`inline`)
+/// or saved, under its file name cut to letters, digits, `.`, `-` and `_` (a name is the
+/// uploader's, never quoted into a header as given).
+pub fn document_disposition(filename: &str, inline: bool) -> String {
+    let safe: String = filename
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .take(100)
+        .collect();
+    let name = if safe.trim_matches('.').is_empty() {
+        "document".to_string()
+    } else {
+        safe
+    };
+    format!(
+        "{}; filename=\"{name}\"",
+        if inline { "inline" } else { "attachment" }
+    )
+}
+
 /// Which applications to list, and in which order (empty fields do not filter).
 #[derive(Clone, Debug, Default)]
 pub struct ListQuery {

@@ -77,6 +77,10 @@ where
             "/applications/{id}",
             get(pages::case::show).post(pages::case::act),
         )
+        .route(
+            "/applications/{id}/documents/{sha256}",
+            get(pages::case::document),
+        )
         .route("/notifications", get(pages::notifications::list))
         .route(
             "/notifications/{id}",

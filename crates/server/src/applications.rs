@@ -184,6 +184,34 @@ pub async fn get_one(
     }))
 }
 
+/// A document of an application, as filed: for whoever may read the application, the
+/// bytes whose SHA-256 the application lists (checked again as they are read).
+#[utoipa::path(get, path = "/api/v1/export-applications/{id}/documents/{sha256}", operation_id = "get_application_document",
+    params(("id" = String, Path), ("sha256" = String, Path, description = "the document's SHA-256 (hex), as the application lists it")),
+    responses((status = 200, description = "the document as filed: PDF, PNG, JPEG and plain text with their types, anything else as application/octet-stream", content_type = "application/octet-stream"),
+        (status = 403, description = "the caller may not do this", body = Problem), (status = 404, description = "no such application, or no such document in it", body = Problem)),
+    security(("bearer" = [])), tag = "export applications")]
+pub async fn document(
+    State(s): State<AppState>,
+    Caller(p, _): Caller,
+    Path((id, sha256)): Path<(String, String)>,
+) -> Result<axum::response::Response, Problem> {
+    use axum::response::IntoResponse;
+    let d = cases::applications::document(&s, &p, &id, &sha256).await?;
+    let (kind, _) = cases::applications::document_type(&d.document.filename);
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                cases::applications::document_disposition(&d.document.filename, false),
+            ),
+        ],
+        d.bytes,
+    )
+        .into_response())
+}
+
 /// How the list of applications is ordered.
 #[derive(Clone, Copy, Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

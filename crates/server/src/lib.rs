@@ -192,6 +192,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/export-applications", get(a::list).post(a::submit))
         .route("/api/v1/export-applications/{id}", get(a::get_one))
         .route(
+            "/api/v1/export-applications/{id}/documents/{sha256}",
+            get(a::document),
+        )
+        .route(
             "/api/v1/export-applications/{id}/request-information",
             post(a::request_information),
         )

@@ -125,7 +125,7 @@ impl Modify for ProblemAnswers {
         permits::healthz, auth::login, auth::unlock, auth::me,
         substances::classify, substances::export_check,
         admin::create_organisation, admin::list_organisations, admin::create_user, admin::put_licence, admin::licences_of,
-        applications::submit, applications::list, applications::get_one, applications::request_information,
+        applications::submit, applications::list, applications::get_one, applications::document, applications::request_information,
         applications::provide_information, applications::forward, applications::decide, applications::withdraw,
         notifications::list, notifications::get_one, notifications::document, notifications::send,
         notifications::reply, notifications::lapse,

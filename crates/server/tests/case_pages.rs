@@ -82,6 +82,68 @@ async fn scenario(url: &str) {
     assert_eq!(st, StatusCode::NOT_FOUND);
     assert_eq!(state(&api, &id).await, "under_review");
 
+    // The documents, as filed: linked from the case page, shown to the case's readers,
+    // never to another enterprise, and only the case's own documents by its address.
+    let (_, v) = api
+        .call(
+            "GET",
+            &format!("/api/v1/export-applications/{id}"),
+            Some("licensing_officer"),
+            None,
+        )
+        .await;
+    let docs = v["dossier"]["documents"]
+        .as_array()
+        .expect("documents")
+        .clone();
+    let contract = docs
+        .iter()
+        .find(|d| d["kind"] == "contract")
+        .expect("contract");
+    let sha = contract["sha256"].as_str().expect("sha");
+    let doc = format!("{path}/documents/{sha}");
+    let (_, _, page) = api.page("GET", &path, &[("cookie", &officer)], "").await;
+    assert!(page.contains(&format!("href=\"{doc}\"")), "{page}");
+    for who in [&officer, &exporter] {
+        let (st, h, body) = api.page("GET", &doc, &[("cookie", who)], "").await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(body, "contract", "the bytes as filed");
+        assert_eq!(h["content-type"], "text/plain; charset=utf-8");
+        assert!(h["content-disposition"]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("inline; filename=\"c.txt\""));
+    }
+    let (st, _, body) = api.page("GET", &doc, &[("cookie", &stranger)], "").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert_ne!(body, "contract");
+    let other = filed(&api, "N-phenethyl-4-piperidone", "5 kg").await;
+    let (st, _, _) = api
+        .page(
+            "GET",
+            &format!("/applications/{other}/documents/{}", "0".repeat(64)),
+            &[("cookie", &officer)],
+            "",
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "a hash the case does not list");
+    // the API gives the same bytes, always as a download
+    let (st, h, body) = api
+        .send(
+            "GET",
+            &format!("/api/v1/export-applications/{id}/documents/{sha}"),
+            Some("licensing_officer"),
+            axum::body::Body::empty(),
+            "application/json",
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(body, "contract");
+    assert!(h["content-disposition"]
+        .to_str()
+        .unwrap_or("")
+        .starts_with("attachment"));
+
     // A forged form (no token, or another session's) does nothing.
     let (st, _, _) = post_step(
         &api,

@@ -740,6 +740,18 @@ async fn access_on(url: &str) {
         .await;
     let permit = s(&v, "permit");
     assert!(!permit.is_empty(), "{v}");
+    let (_, v) = api
+        .call(
+            "GET",
+            &format!("/api/v1/export-applications/{app}"),
+            Some("licensing_officer"),
+            None,
+        )
+        .await;
+    let document = v["dossier"]["documents"][0]["sha256"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
 
     const LIC: &[&str] = &["licensing_officer", "second_licensing_officer"];
     const EVENT_READERS: &[&str] = &[
@@ -786,6 +798,11 @@ async fn access_on(url: &str) {
         (
             "GET",
             format!("/api/v1/export-applications/{app}"),
+            [&["compliance_officer", "public_security_officer"][..], LIC].concat(),
+        ),
+        (
+            "GET",
+            format!("/api/v1/export-applications/{app}/documents/{document}"),
             [&["compliance_officer", "public_security_officer"][..], LIC].concat(),
         ),
         (
@@ -1071,6 +1088,7 @@ async fn access_on(url: &str) {
             .replace(&app, "{id}")
             .replace(&pen, "{id}")
             .replace(&permit, "{number}")
+            .replace(&document, "{sha256}")
             .replace("decl-none", "{id}")
             .replace("cn-exporter", "{id}")
             .replace("urn:epc:id:pgln:0614141.00001", "{gln}");

@@ -70,6 +70,40 @@ where
     }
 }
 
+/// `GET /applications/{id}/documents/{sha256}`: a document of the case, for whoever may
+/// read the case (`cases::applications::document`): PDF, images and plain text shown in
+/// the browser, anything else saved; another case's document, or a stranger's request,
+/// is the case page's 404.
+pub async fn document<S>(
+    State(s): State<S>,
+    chosen: Chosen,
+    SignedIn(session): SignedIn,
+    Path((id, sha256)): Path<(String, String)>,
+) -> Response
+where
+    Services: FromRef<S>,
+{
+    let s = Services::from_ref(&s);
+    match cases::applications::document(&s, &session.principal, &id, &sha256).await {
+        Ok(d) => {
+            let (kind, inline) = cases::applications::document_type(&d.document.filename);
+            (
+                [
+                    (axum::http::header::CONTENT_TYPE, kind.to_string()),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        cases::applications::document_disposition(&d.document.filename, inline),
+                    ),
+                    (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
+                ],
+                d.bytes,
+            )
+                .into_response()
+        }
+        Err(e) => not_shown(chosen, session, &e),
+    }
+}
+
 /// `POST /applications/{id}`: one step, then back to the case page (303), or the case
 /// page again with what went wrong.
 pub async fn act<S>(
@@ -279,7 +313,9 @@ async fn page(
             table {
                 thead { tr { th { (l.t("case-document-kind")) } th { (l.t("case-document-file")) } th.num { (l.t("case-document-size")) } th { "SHA-256" } } }
                 tbody { @for doc in &d.documents { tr {
-                    td { (l.t_or(&format!("document-{}", doc.kind), &doc.kind)) } td { (doc.filename) } td.num { (doc.size) } td { code.hash title=(doc.sha256) { (doc.sha256.get(..12).unwrap_or(&doc.sha256)) "…" } }
+                    td { (l.t_or(&format!("document-{}", doc.kind), &doc.kind)) }
+                    td { a href={ "/applications/" (d.id) "/documents/" (doc.sha256) } { (doc.filename) } }
+                    td.num { (doc.size) } td { code.hash title=(doc.sha256) { (doc.sha256.get(..12).unwrap_or(&doc.sha256)) "…" } }
                 } } }
             }
         }
