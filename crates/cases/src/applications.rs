@@ -438,6 +438,18 @@ pub async fn submit(
             destination_specific: factors.destination_on_specific_list,
             class: factors.substance_class.clone(),
             warnings: answer.warnings.clone(),
+            cas: answer.substance_ids.first().and_then(|id| {
+                r.classifier
+                    .catalogue()
+                    .substance(id)
+                    .and_then(|x| x.cas.as_ref())
+                    .map(|c| c.to_string())
+            }),
+            hs_code: answer
+                .substance_ids
+                .first()
+                .and_then(|id| r.classifier.hs_heading(id))
+                .map(|h| h.hs.clone()),
         },
         risk: risk.clone(),
         workflow,
@@ -1012,6 +1024,8 @@ async fn forward_case(
         consignee,
         broker: det.broker.clone(),
         substance: d.substance.name.clone(),
+        cas: d.substance.cas.clone(),
+        hs_code: d.substance.hs_code.clone(),
         quantity_kg: d.substance.base_kg,
         quantity_declared: det.quantity.clone(),
         point_of_exit: det.point_of_exit.clone(),

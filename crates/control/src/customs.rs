@@ -174,6 +174,8 @@ mod tests {
             valid_from: NaiveDate::from_ymd_opt(2026, 1, 1).expect("d"),
             valid_until: NaiveDate::from_ymd_opt(2026, 12, 31).expect("d"),
             issuer: "MOFCOM".into(),
+            cas: None,
+            hs_code: None,
         }
         .sign(&key);
         let decl = Declaration {

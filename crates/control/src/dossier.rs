@@ -182,6 +182,12 @@ pub struct ResolvedSubstance {
     pub class: Option<String>,
     /// Caveats from the rule engine.
     pub warnings: Vec<String>,
+    /// CAS number of the substance on file, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cas: Option<String>,
+    /// Its Harmonized System subheading, when on file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hs_code: Option<String>,
 }
 
 /// An export-licence case.
@@ -235,6 +241,8 @@ impl Dossier {
             valid_from,
             valid_until: valid_from + chrono::Duration::days(rules.permit_validity_days as i64),
             issuer: rules.issuer.clone(),
+            cas: self.substance.cas.clone(),
+            hs_code: self.substance.hs_code.clone(),
         })
     }
 }

@@ -47,6 +47,12 @@ pub struct PreExportNotification {
     pub broker: Option<Party>,
     /// Substance.
     pub substance: String,
+    /// Its CAS number, when on file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cas: Option<String>,
+    /// Its Harmonized System subheading, when on file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hs_code: Option<String>,
     /// Quantity, kg of base.
     pub quantity_kg: f64,
     /// Quantity as declared.
@@ -108,6 +114,12 @@ impl PreExportNotification {
             let _ = writeln!(s, "Broker:             {}", party(b));
         }
         let _ = writeln!(s, "Substance:          {}", self.substance);
+        if let Some(cas) = &self.cas {
+            let _ = writeln!(s, "CAS number:         {cas}");
+        }
+        if let Some(hs) = &self.hs_code {
+            let _ = writeln!(s, "HS code:            {hs}");
+        }
         let _ = writeln!(
             s,
             "Quantity:           {} ({:.6} kg as base)",

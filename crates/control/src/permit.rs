@@ -42,6 +42,13 @@ pub struct Permit {
     pub valid_until: NaiveDate,
     /// Issuing authority.
     pub issuer: String,
+    /// The substance's CAS number, when on file (absent from permits signed before it
+    /// was printed, so that their signatures still verify).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cas: Option<String>,
+    /// The substance's Harmonized System subheading, when on file (likewise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hs_code: Option<String>,
 }
 
 /// A permit with its signature.
@@ -199,7 +206,31 @@ mod tests {
             valid_from: NaiveDate::from_ymd_opt(2026, 1, 1).expect("d"),
             valid_until: NaiveDate::from_ymd_opt(2026, 6, 30).expect("d"),
             issuer: "Ministry of Commerce".into(),
+            cas: None,
+            hs_code: None,
         }
+    }
+
+    #[test]
+    fn permits_signed_before_codes_were_printed_still_verify() {
+        // no CAS or HS code: the signed bytes are what they were before those fields
+        let bytes = String::from_utf8(sample().signing_bytes()).expect("utf-8");
+        assert!(
+            !bytes.contains("cas") && !bytes.contains("hs_code"),
+            "{bytes}"
+        );
+        let key = SigningKey::from_bytes(&[7u8; 32]);
+        let mut with_codes = sample();
+        with_codes.cas = Some("39742-60-4".into());
+        with_codes.hs_code = Some("2933.37".into());
+        let signed = with_codes.sign(&key);
+        assert!(signed.verify(&key.verifying_key()).is_ok());
+        let mut altered = signed.clone();
+        altered.permit.hs_code = Some("2933.39".into());
+        assert!(
+            altered.verify(&key.verifying_key()).is_err(),
+            "the codes are signed too"
+        );
     }
 
     #[test]

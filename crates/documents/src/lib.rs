@@ -67,6 +67,10 @@ pub enum Label {
     Consignee,
     /// "Substance".
     Substance,
+    /// "CAS number".
+    Cas,
+    /// "HS code".
+    HsCode,
     /// "Quantity (kg)".
     Quantity,
     /// "Country of destination".
@@ -87,7 +91,7 @@ pub enum Label {
 
 impl Label {
     /// Every label, in the order the document prints the permit's fields.
-    pub const ALL: [Label; 15] = [
+    pub const ALL: [Label; 17] = [
         Label::Title,
         Label::Number,
         Label::Issuer,
@@ -95,6 +99,8 @@ impl Label {
         Label::Importer,
         Label::Consignee,
         Label::Substance,
+        Label::Cas,
+        Label::HsCode,
         Label::Quantity,
         Label::Destination,
         Label::ValidFrom,
@@ -115,6 +121,8 @@ impl Label {
             Label::Importer => "permit-pdf-importer",
             Label::Consignee => "permit-pdf-consignee",
             Label::Substance => "permit-pdf-substance",
+            Label::Cas => "permit-pdf-cas",
+            Label::HsCode => "permit-pdf-hs",
             Label::Quantity => "permit-pdf-quantity",
             Label::Destination => "permit-pdf-destination",
             Label::ValidFrom => "permit-pdf-valid-from",

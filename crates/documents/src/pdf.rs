@@ -53,7 +53,7 @@ pub fn permit_pdf(
         let [en, zh] = wording.date(d);
         vec![format!("{en} / {zh}")]
     };
-    let rows: Vec<(Label, Vec<String>)> = vec![
+    let mut rows: Vec<(Label, Vec<String>)> = vec![
         (Label::Issuer, vec![p.issuer.clone()]),
         (Label::Exporter, party(&p.exporter)),
         (Label::Importer, party(&p.importer)),
@@ -64,6 +64,16 @@ pub fn permit_pdf(
         (Label::ValidFrom, dates(p.valid_from)),
         (Label::ValidUntil, dates(p.valid_until)),
     ];
+    // CAS number and HS code after the substance, when the permit carries them.
+    let at = rows
+        .iter()
+        .position(|r| r.0 == Label::Substance)
+        .map_or(rows.len(), |i| i + 1);
+    let codes: Vec<(Label, Vec<String>)> = [(Label::Cas, &p.cas), (Label::HsCode, &p.hs_code)]
+        .into_iter()
+        .filter_map(|(l, v)| v.clone().map(|v| (l, vec![v])))
+        .collect();
+    rows.splice(at..at, codes);
     let mut y = 262.0;
     let value_width = PAGE_W - MARGIN - VALUE_X;
     for (label, values) in rows {

@@ -35,6 +35,8 @@ fn signed(key: &SigningKey) -> SignedPermit {
         valid_from: NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
         valid_until: NaiveDate::from_ymd_opt(2027, 5, 31).expect("date"),
         issuer: "National Narcotics Control Commission (CN)".into(),
+        cas: None,
+        hs_code: None,
     }
     .sign(key)
 }

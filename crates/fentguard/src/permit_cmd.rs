@@ -53,6 +53,12 @@ pub fn verify(public_key: &str, text: Option<String>) -> Result<ExitCode> {
                 p.consignee.country
             );
             say!("  substance    {}", p.substance);
+            if let Some(cas) = &p.cas {
+                say!("  CAS number   {cas}");
+            }
+            if let Some(hs) = &p.hs_code {
+                say!("  HS code      {hs}");
+            }
             say!("  quantity     {} kg to {}", p.quantity_kg, p.destination);
             say!("  valid        {} to {}", p.valid_from, p.valid_until);
             say!("whether it is still valid today (revoked, used up) only the issuing authority's verification page can say");

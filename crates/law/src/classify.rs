@@ -334,6 +334,9 @@ pub enum LoadError {
     /// Salt table.
     #[error("{0}")]
     Salts(String),
+    /// Customs headings.
+    #[error("{0}")]
+    Headings(String),
 }
 
 /// The classifier: the named lists plus the generic definitions.
@@ -342,6 +345,7 @@ pub struct Classifier {
     catalogue: Catalogue,
     definitions: Vec<Definition>,
     salts: Salts,
+    headings: crate::hs::HsHeadings,
     limits: chem::Limits,
 }
 
@@ -392,6 +396,7 @@ impl Classifier {
             catalogue: Catalogue::builtin()?,
             definitions: file.definitions,
             salts: Salts::builtin().map_err(LoadError::Salts)?,
+            headings: crate::hs::HsHeadings::builtin().map_err(LoadError::Headings)?,
             limits: chem::Limits::DEFAULT,
         })
     }
@@ -410,6 +415,11 @@ impl Classifier {
     /// The catalogue.
     pub fn catalogue(&self) -> &Catalogue {
         &self.catalogue
+    }
+
+    /// The customs headings of a catalogue substance, when on file.
+    pub fn hs_heading(&self, substance: &str) -> Option<&crate::hs::HsHeading> {
+        self.headings.of(substance)
     }
 
     /// The salt table.

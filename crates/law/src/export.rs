@@ -495,7 +495,7 @@ impl ExportChecker {
                     ));
                     if l.unconfirmed || in_force == InForce::DateUnknown {
                         warnings.push(format!(
-                            "the listing on {} has unconfirmed facts: {}",
+                            "this fact is not confirmed by an official source: the listing on {} ({})",
                             list.name, l.note
                         ));
                     }
@@ -518,7 +518,7 @@ impl ExportChecker {
                         || list.destination_codes().contains(&destination.as_str());
                     if list.is_incomplete() && relevant && regime.destination_specific {
                         warnings.push(format!(
-                            "{} is incomplete ({}); this answer relies on its known members",
+                            "{} is incomplete: not all its members are known ({}); this answer relies on the members known",
                             list.name, list.note
                         ));
                     }

@@ -24,6 +24,7 @@ pub mod classify;
 pub mod export;
 pub mod fentanyl_class;
 pub mod groups;
+pub mod hs;
 pub mod names;
 pub mod salts;
 

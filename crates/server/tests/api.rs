@@ -72,6 +72,8 @@ fn permit(valid_until: NaiveDate) -> Permit {
         valid_from: NaiveDate::from_ymd_opt(2020, 1, 1).expect("d"),
         valid_until,
         issuer: "Ministry of Commerce".into(),
+        cas: None,
+        hs_code: None,
     }
 }
 

@@ -428,6 +428,8 @@ async fn precursor_loop(api: &Api) {
         valid_from: today - Duration::days(1),
         valid_until: today + Duration::days(90),
         issuer: "cn-mofcom".into(),
+        cas: None,
+        hs_code: None,
     }
     .sign(&api.s.signing_key);
     let mut tx = api.s.store.write().await.expect("tx");

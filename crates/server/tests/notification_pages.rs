@@ -131,6 +131,8 @@ async fn scenario(url: &str) {
                 "出口前通知",
                 "article 12, paragraph 10",
                 "The competent authority of Mexico (MX)",
+                "39742-60-4",
+                "2933.37",
                 "Quimica",
                 "Reply deadline",
                 &id,

@@ -294,6 +294,8 @@ fn page(
             dt { (l.t("case-consignee")) } dd { (party(&n.consignee)) }
             @if let Some(b) = &n.broker { dt { (l.t("case-broker")) } dd { (party(b)) } }
             dt { (l.t("work-substance")) } dd { (n.substance) }
+            @if let Some(cas) = &n.cas { dt { (l.t("permit-pdf-cas")) } dd { (cas) } }
+            @if let Some(hs) = &n.hs_code { dt { (l.t("permit-pdf-hs")) } dd { (hs) } }
             dt { (l.t("case-quantity")) } dd {
                 (n.quantity_declared) " (" (l.t_with("case-base-kg", &[("kg", &format!("{:.3}", n.quantity_kg))])) ")"
             }
@@ -453,6 +455,14 @@ fn notification_flow(
     blocks.extend([
         Block::Rule,
         field("work-substance", vec![n.substance.clone()]),
+    ]);
+    if let Some(cas) = &n.cas {
+        blocks.push(field("permit-pdf-cas", vec![cas.clone()]));
+    }
+    if let Some(hs) = &n.hs_code {
+        blocks.push(field("permit-pdf-hs", vec![hs.clone()]));
+    }
+    blocks.extend([
         field(
             "case-quantity",
             vec![format!("{} ({:.3} kg)", n.quantity_declared, n.quantity_kg)],

@@ -104,6 +104,8 @@ fn verification(l: Lang, v: &Verification) -> Markup {
                     dt { (l.t("case-importer")) } dd { (p.importer.name) br; (p.importer.address) br; (p.importer.country) }
                     dt { (l.t("case-consignee")) } dd { (p.consignee.name) br; (p.consignee.address) br; (p.consignee.country) }
                     dt { (l.t("work-substance")) } dd { (p.substance) }
+                    @if let Some(cas) = &p.cas { dt { (l.t("permit-pdf-cas")) } dd { (cas) } }
+                    @if let Some(hs) = &p.hs_code { dt { (l.t("permit-pdf-hs")) } dd { (hs) } }
                     dt { (l.t("verify-quantity")) } dd { (format!("{:.3}", p.quantity_kg)) " kg" }
                     dt { (l.t("work-destination")) } dd { (p.destination) }
                     dt { (l.t("verify-key")) } dd { code.hash { (sp.key) } }
