@@ -11,7 +11,10 @@
 // its notification's id, never to take a step.
 
 import { chromium } from 'playwright-core';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
 
@@ -78,6 +81,15 @@ async function inspect(page, name, lang) {
   }
   // JPEG: the screenshots are committed (docs/screenshots/), a tenth of the PNG's size.
   await page.screenshot({ path: `${shots}/${name}.${lang}.jpg`, fullPage: true, type: 'jpeg', quality: 70 });
+}
+
+/** What a scanner reads from a printed permit: the PDF rasterised (poppler's pdftoppm) and
+ * its QR code decoded (zbar's zbarimg), both from Debian's packages. */
+function scanned(pdf) {
+  const base = pdf.replace(/\.pdf$/, '-scan');
+  const quiet = { stdio: ['ignore', 'pipe', 'ignore'] };
+  execFileSync('pdftoppm', ['-r', '200', '-png', '-singlefile', pdf, base], quiet);
+  return execFileSync('zbarimg', ['-q', '--raw', `${base}.png`], quiet).toString().trim();
 }
 
 /** The JSON API as a demo role (for steps the portal has no page for yet). */
@@ -319,8 +331,13 @@ async function journey(locale, lang) {
     exporter.page.waitForEvent('download'),
     exporter.page.click('a[href$="/pdf"]'),
   ]);
-  if (process.env.FG_PERMITS) await download.saveAs(`${process.env.FG_PERMITS}/permit-${lang}.pdf`);
+  const saved = process.env.FG_PERMITS
+    ? `${process.env.FG_PERMITS}/permit-${lang}.pdf`
+    : join(mkdtempSync(join(tmpdir(), 'fg-permit-')), `permit-${lang}.pdf`);
+  await download.saveAs(saved);
   assert.match(download.suggestedFilename(), /^permit-.*\.pdf$/);
+  const qr = scanned(saved);
+  assert.match(qr, /\/verify\?number=/, 'the QR code opens the verification page');
   await exporter.context.close();
   const permit = (await api('licensing_officer', 'GET', `/export-applications/${id}`)).dossier.permit;
 
@@ -331,7 +348,8 @@ async function journey(locale, lang) {
   await signIn(page, 'customs_officer');
   await page.click('nav a[href="/customs"]');
   const declare = async (kg, to) => {
-    await page.fill('#permit', permit);
+    // the permit looked up as a scanner types its QR code into the box
+    await page.fill('#permit', qr);
     await Promise.all([page.waitForURL(/\/customs\?permit=/), page.click('form[action="/customs"][method="get"] button')]);
     await page.fill('#exporter', 'Jiangsu Demo Fine Chemicals Co., Ltd.');
     await page.fill('#importer', 'Quimica Demo SA de CV');
@@ -350,6 +368,18 @@ async function journey(locale, lang) {
   await inspect(page, 'customs-released', lang);
   await step(page, 'exit');
   await customs.context.close();
+
+  // Mexico's authority: the goods arrived; it scans the permit and endorses what came.
+  const importer = await person(locale);
+  page = importer.page;
+  await signIn(page, 'foreign_authority_officer');
+  await page.click('nav a[href="/receipts"]');
+  await page.fill('#permit', qr);
+  await Promise.all([page.waitForURL(/\/receipts\?permit=/), page.click('form[action="/receipts"][method="get"] button')]);
+  await page.fill('#received_kg', '25');
+  await Promise.all([page.waitForURL(/done=endorsed/), page.click('form[action="/receipts"][method="post"] button')]);
+  await inspect(page, 'receipts', lang);
+  await importer.context.close();
   const verified = await (await fetch(`${base}/api/v1/permits/${permit}/verify`)).json();
   assert.equal(verified.status, 'exhausted', 'the shipment is made');
   return { id, risk };

@@ -17,7 +17,7 @@ mod pen;
 mod qr;
 
 pub use pdf::permit_pdf;
-pub use qr::{permit_from_qr, qr_modules, qr_text, QrError};
+pub use qr::{permit_from_qr, permit_reference, qr_modules, qr_text, QrError};
 
 use std::path::{Path, PathBuf};
 use thiserror::Error;

@@ -84,6 +84,32 @@ pub fn permit_from_qr(text: &str) -> Result<SignedPermit, QrError> {
     Ok(signed)
 }
 
+/// The permit number and verification code a scanned QR text (or the verification
+/// page's address) names in its query, so that a page can look the permit up from what a
+/// scanner types into its box; `None` when the text is not such an address (a number
+/// typed by hand).
+pub fn permit_reference(text: &str) -> Option<(String, Option<String>)> {
+    let text = text.trim();
+    if text.len() > MAX_TEXT {
+        return None;
+    }
+    let address = text.split('#').next()?;
+    let (_, query) = address.split_once('?')?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
+    let number = pairs
+        .iter()
+        .find(|(k, _)| k == "number")?
+        .1
+        .trim()
+        .to_string();
+    let code = pairs
+        .iter()
+        .find(|(k, _)| k == "code")
+        .map(|(_, c)| c.trim().to_string())
+        .filter(|c| !c.is_empty());
+    (!number.is_empty()).then_some((number, code))
+}
+
 /// The QR code of `text` as rows of modules (`true` dark), `width` × `width`, without
 /// the quiet zone. Error correction M (15 % of the code may be damaged).
 pub fn qr_modules(text: &str) -> Result<(usize, Vec<bool>), DocumentError> {

@@ -4,7 +4,10 @@
 
 use chrono::NaiveDate;
 use control::{Party, Permit, SignedPermit};
-use documents::{permit_from_qr, qr_modules, qr_text, Bilingual, Fonts, Label, QrError, Wording};
+use documents::{
+    permit_from_qr, permit_reference, qr_modules, qr_text, Bilingual, Fonts, Label, QrError,
+    Wording,
+};
 use ed25519_dalek::SigningKey;
 
 fn party(name: &str, address: &str, country: &str) -> Party {
@@ -77,6 +80,24 @@ fn the_qr_code_decodes_to_a_permit_that_verifies_offline() {
     // Another authority's key does not vouch for it.
     let other = SigningKey::from_bytes(&[7u8; 32]);
     assert!(read.verify(&other.verifying_key()).is_err());
+    // What a scanner types into a page's box names the permit and its code.
+    assert_eq!(
+        permit_reference(&scanned),
+        Some((
+            permit.permit.number.clone(),
+            Some(permit.verification_code())
+        ))
+    );
+    assert_eq!(
+        permit_reference("CN-EXP-2026-000042"),
+        None,
+        "a number typed by hand"
+    );
+    assert_eq!(
+        permit_reference("https://x/verify?code=1"),
+        None,
+        "no number"
+    );
 }
 
 #[test]

@@ -86,6 +86,8 @@ pub enum Nav {
     Verify,
     /// Customs: permit lookup and declarations.
     Customs,
+    /// The importing authority's receipts.
+    Receipts,
     /// The sign-in page.
     SignIn,
 }
@@ -142,6 +144,9 @@ impl Shell {
                                 }
                                 @if self.session.as_ref().is_some_and(|s| control::may(&s.principal, &control::Operation::Customs).is_ok()) {
                                     (item(Nav::Customs, "/customs", "nav-customs"))
+                                }
+                                @if self.session.as_ref().is_some_and(|s| s.principal.role == control::Role::ForeignAuthorityOfficer) {
+                                    (item(Nav::Receipts, "/receipts", "nav-receipts"))
                                 }
                                 (item(Nav::Api, "/docs", "nav-api"))
                             }

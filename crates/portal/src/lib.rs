@@ -97,5 +97,9 @@ where
             "/customs/declarations/{id}",
             get(pages::customs::declaration).post(pages::customs::act),
         )
+        .route(
+            "/receipts",
+            get(pages::receipts::show).post(pages::receipts::endorse),
+        )
         .route("/assets/{name}", get(assets::serve))
 }

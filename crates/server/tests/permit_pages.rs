@@ -38,6 +38,10 @@ async fn remaining(api: &Api, permit: &str) -> f64 {
         - v["drawn_kg"].as_f64().unwrap_or(-1.0)
 }
 
+async fn page_of(api: &Api, uri: &str, cookie: &str) -> String {
+    api.page("GET", uri, &[("cookie", cookie)], "").await.2
+}
+
 async fn scenario(url: &str) {
     let api = Api::new(url).await;
     create_users(
@@ -45,6 +49,8 @@ async fn scenario(url: &str) {
         &[
             ("zhang.min", "cn-customs", "customs_officer"),
             ("wang.fang", "cn-exporter", "compliance_officer"),
+            ("maria.lopez", "mx-authority", "foreign_authority_officer"),
+            ("john.smith", "us-authority", "foreign_authority_officer"),
         ],
     )
     .await;
@@ -248,6 +254,88 @@ async fn scenario(url: &str) {
         .page("POST", &to, &[FORM, ("cookie", &customs)], &body)
         .await;
     assert_eq!(st, StatusCode::CONFLICT, "{page}");
+
+    // The importing country's authority scans the permit's QR code on its receipts page
+    // and endorses what arrived; another country's authority cannot; a scanned QR text
+    // works on the verification page as the number and code typed.
+    let qr = documents::qr_text(
+        &api.s
+            .services
+            .store
+            .get_permit(&permit)
+            .await
+            .expect("read")
+            .expect("permit")
+            .signed,
+        "https://fentguard.example.gov.cn/verify",
+    );
+    let mexico = session_of(&api, "maria.lopez").await;
+    let usa = session_of(&api, "john.smith").await;
+    let lookup = format!(
+        "/receipts?{}",
+        serde_urlencoded::to_string([("permit", qr.as_str())]).expect("query")
+    );
+    let (st, _, page) = api.page("GET", &lookup, &[("cookie", &mexico)], "").await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("25.000 kg left the exporting country"),
+        "{page}"
+    );
+    let (st, _, page) = api.page("GET", &lookup, &[("cookie", &usa)], "").await;
+    assert_ne!(st, StatusCode::OK, "not the United States' permit: {page}");
+    let csrf = hidden(&page_of(&api, &lookup, &mexico).await, "csrf");
+    let endorse = |kg: &str| {
+        serde_urlencoded::to_string([
+            ("csrf", csrf.as_str()),
+            ("permit", permit.as_str()),
+            ("received_kg", kg),
+        ])
+        .expect("form")
+    };
+    let (st, _, _) = api
+        .page(
+            "POST",
+            "/receipts",
+            &[FORM, ("cookie", &usa)],
+            &endorse("25"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "another session's form token");
+    let (st, h, _) = api
+        .page(
+            "POST",
+            "/receipts",
+            &[FORM, ("cookie", &mexico)],
+            &endorse("24"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert!(
+        location(&h).contains("done=difference"),
+        "a kilogram short is a difference"
+    );
+    let (_, _, page) = api
+        .page("GET", location(&h), &[("cookie", &mexico)], "")
+        .await;
+    assert!(
+        page.contains("You endorsed 24.000 kg") && !page.contains("name=\"received_kg\""),
+        "{page}"
+    );
+    let (_, _, page) = api
+        .page(
+            "GET",
+            &format!(
+                "/verify?{}",
+                serde_urlencoded::to_string([("number", qr.as_str())]).expect("q")
+            ),
+            &[],
+            "",
+        )
+        .await;
+    assert!(
+        page.contains("Quimica Demo SA de CV"),
+        "the scanned code shows the whole permit: {page}"
+    );
 
     // The permit is used up now, for anyone who verifies it.
     let (_, _, page) = api

@@ -80,7 +80,11 @@ where
         let (st, m) = error_answer(l, &e.into());
         return respond(shell, st, m);
     }
-    let number = lookup.map(|Query(q)| q.permit).unwrap_or_default();
+    let typed = lookup.map(|Query(q)| q.permit).unwrap_or_default();
+    // a number typed, or the QR code's text a scanner typed into the box
+    let number = documents::permit_reference(&typed)
+        .map(|(n, _)| n)
+        .unwrap_or(typed);
     let number = number.trim();
     let (status, found) = if number.is_empty() {
         (StatusCode::OK, html! {})
@@ -93,7 +97,7 @@ where
                 };
                 (
                     StatusCode::OK,
-                    html! { (permit(l, &rec)) (declaration_form(l, &csrf, &form)) },
+                    html! { (permit_facts(l, &rec)) (declaration_form(l, &csrf, &form)) },
                 )
             }
             Err(e) => error_answer(l, &e),
@@ -113,7 +117,9 @@ fn lookup_form(l: Lang, number: &str) -> Markup {
     }
 }
 
-fn permit(l: Lang, r: &PermitRecord) -> Markup {
+/// A permit's record as an officer at a border reads it (customs, the importing
+/// authority's receipts page).
+pub(crate) fn permit_facts(l: Lang, r: &PermitRecord) -> Markup {
     let p = &r.signed.permit;
     html! {
         section.answer aria-labelledby="permit-title" {

@@ -8,6 +8,7 @@ pub mod customs;
 pub mod landing;
 pub mod notifications;
 pub mod permit;
+pub mod receipts;
 pub mod report;
 pub mod signin;
 pub mod verify;

@@ -43,7 +43,14 @@ where
     Services: FromRef<S>,
 {
     let s = Services::from_ref(&s);
-    let f = form.map(|Query(f)| f).unwrap_or_default();
+    let mut f = form.map(|Query(f)| f).unwrap_or_default();
+    // The QR code's text, typed by a scanner into the number box, names both.
+    if let Some((number, code)) = documents::permit_reference(&f.number) {
+        f.number = number;
+        if let Some(code) = code {
+            f.code = code;
+        }
+    }
     let shell = Shell {
         chosen,
         path: "/verify".into(),
