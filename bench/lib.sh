@@ -1,6 +1,7 @@
 # Shared by the loopback benchmarks (sourced): builds the binaries, then
 #   start_serve DB LABEL PORT   starts `fentguard serve`, waits for it, seeds the demo
-#                               users (tokens in $tmp/tokens-LABEL.json); sets serve_pid
+#                               users (tokens in $tmp/tokens-LABEL.json, their passwords
+#                               in $tmp/passwords-LABEL.txt); sets serve_pid
 #   fresh_pg NAME               prints the URL of a new, empty PostgreSQL database NAME
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -15,7 +16,7 @@ start_serve() {
   "$bin" serve --db "$db" --listen 127.0.0.1:"$port" --key "$tmp/key" 2>"$tmp/serve-$label.log" &
   serve_pid=$!
   for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
-  "$bin" demo seed --db "$db" --key "$tmp/key" > "$tmp/tokens-$label.json"
+  "$bin" demo seed --db "$db" --key "$tmp/key" > "$tmp/tokens-$label.json" 2> "$tmp/passwords-$label.txt"
 }
 
 fresh_pg() {

@@ -6,7 +6,10 @@
 //! whole workflow with the demo tokens), `submit` (export-application submissions) and
 //! `capture` (EPCIS documents of `--events` new events each; throughput also in events/s)
 //! and `query` (EPCIS queries a regulator asks: one pack's history by EPC, a page of
-//! shipping events, a page in a time window, a lot's events by class).
+//! shipping events, a page in a time window, a lot's events by class). Pages: `worklist`
+//! (the licensing officer's My work, signed in through the sign-in form) and `check`
+//! (Check a chemical, judged and drawn, over a set of fentanyl analogues and precursors);
+//! `fill` files applications until `--count` exist (to load a worklist).
 
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
@@ -50,6 +53,86 @@ struct Args {
     /// recent time to measure the lawful path).
     #[arg(long, default_value = "2026-11-20T08:00:00.000+08:00")]
     event_time: String,
+    /// What `fentguard demo seed` wrote on standard error (user names and passwords),
+    /// for the page scenarios that sign in.
+    #[arg(long)]
+    passwords: Option<std::path::PathBuf>,
+    /// Applications to file (scenario `fill`).
+    #[arg(long, default_value_t = 10_000)]
+    count: usize,
+}
+
+/// What the `check` scenario asks, in turn: catalogue names, analogues as SMILES.
+const CHECKS: &[&str] = &[
+    "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",
+    "CC(C)C(=O)N(c1ccc(F)cc1)C1CCN(CCc2ccccc2)CC1",
+    "CCC(=O)N(c1ccccc1)C1(C(=O)OC)CCN(CCc2ccccc2)CC1",
+    "O=C(c1ccco1)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",
+    "CCC(=O)N(c1ccccc1)C1CCN(CCc2cccs2)CC1",
+    "O=C1CCN(CCc2ccccc2)CC1",
+    "C1CN(CCC1Nc1ccccc1)CCc1ccccc1",
+    "acetylfentanyl",
+    "fentanyl citrate",
+    "39742-60-4",
+    "CCO",
+    "CCC(=O)N(c1ccccc1)C1(COC)CCN(CCn2nnn(CC)c2=O)CC1",
+];
+
+/// A signed-in browser session of `user` (through the sign-in form, as a person signs
+/// in): the cookie to send.
+async fn sign_in(addr: &str, user: &str, password: &str) -> Result<String> {
+    let mut s = connect(addr).await?;
+    let (st, headers, page) = send_with(&mut s, "GET", "/sign-in", &[], None).await?;
+    if st != 200 {
+        bail!("GET /sign-in: {st}");
+    }
+    let cookie = headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("fg_form="))
+        .and_then(|c| c.split(';').next())
+        .context("no form cookie")?
+        .to_string();
+    let page = String::from_utf8_lossy(&page);
+    let token = page
+        .split("name=\"form_token\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .context("no form token")?;
+    let body = format!("username={user}&password={password}&form_token={token}&next=/work");
+    let (st, headers, _) = send_with(
+        &mut s,
+        "POST",
+        "/sign-in",
+        &[
+            ("cookie", &cookie),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ],
+        Some(&body),
+    )
+    .await?;
+    if st != 303 {
+        bail!("signing in as {user}: {st}");
+    }
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("fg_session="))
+        .and_then(|c| c.split(';').next())
+        .map(String::from)
+        .context("no session cookie")
+}
+
+/// The password of demo user `user` from `demo seed`'s standard error.
+fn password_of(file: &std::path::Path, user: &str) -> Result<String> {
+    std::fs::read_to_string(file)?
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|w| w.len() == 2 && w[0] == user)
+        .map(|w| w[1].to_string())
+        .with_context(|| format!("no password for {user} in {}", file.display()))
 }
 
 /// The queries of the `query` scenario, in turn (serials as `capture_document` writes
@@ -142,22 +225,39 @@ async fn send(
     token: Option<&str>,
     body: Option<&str>,
 ) -> Result<(u16, Bytes)> {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let mut headers: Vec<(&str, &str)> = Vec::new();
+    if let Some(a) = &auth {
+        headers.push(("authorization", a));
+    }
+    if body.is_some() {
+        headers.push(("content-type", "application/json"));
+    }
+    let (status, _, bytes) = send_with(s, method, path, &headers, body).await?;
+    Ok((status, bytes))
+}
+
+async fn send_with(
+    s: &mut Sender,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Result<(u16, hyper::HeaderMap, Bytes)> {
     let mut req = Request::builder()
         .method(method)
         .uri(path)
         .header("host", "loadgen");
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    if body.is_some() {
-        req = req.header("content-type", "application/json");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
     }
     let req = req.body(Full::new(Bytes::from(body.unwrap_or("").to_string())))?;
     s.ready().await?;
     let res = s.send_request(req).await?;
     let status = res.status().as_u16();
+    let headers = res.headers().clone();
     let bytes = res.into_body().collect().await?.to_bytes();
-    Ok((status, bytes))
+    Ok((status, headers, bytes))
 }
 
 fn application() -> String {
@@ -249,58 +349,92 @@ async fn issue_permit(addr: &str, t: &serde_json::Value) -> Result<String> {
 async fn main() -> Result<()> {
     let a = Args::parse();
     let tokens: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&a.tokens)?)?;
-    let (method, path, token, body): (&str, String, Option<String>, Option<String>) =
-        match a.scenario.as_str() {
-            "verify" => {
-                let permit = issue_permit(&a.addr, &tokens).await?;
-                (
-                    "GET",
-                    format!("/api/v1/permits/{permit}/verify"),
-                    None,
-                    None,
-                )
-            }
-            "submit" => (
-                "POST",
-                "/api/v1/export-applications".into(),
-                tokens["compliance_officer"].as_str().map(String::from),
-                Some(application()),
-            ),
-            "capture" => (
-                "POST",
-                "/epcis/capture".into(),
-                tokens["compliance_officer"].as_str().map(String::from),
-                None,
-            ),
-            "query" => (
+    let (method, path, token, body): (&str, String, Option<String>, Option<String>) = match a
+        .scenario
+        .as_str()
+    {
+        "verify" => {
+            let permit = issue_permit(&a.addr, &tokens).await?;
+            (
                 "GET",
-                String::new(),
-                tokens["licensing_officer"].as_str().map(String::from),
+                format!("/api/v1/permits/{permit}/verify"),
                 None,
-            ),
-            other => bail!("unknown scenario '{other}' (verify, submit, capture or query)"),
-        };
+                None,
+            )
+        }
+        "submit" => (
+            "POST",
+            "/api/v1/export-applications".into(),
+            tokens["compliance_officer"].as_str().map(String::from),
+            Some(application()),
+        ),
+        "capture" => (
+            "POST",
+            "/epcis/capture".into(),
+            tokens["compliance_officer"].as_str().map(String::from),
+            None,
+        ),
+        "query" => (
+            "GET",
+            String::new(),
+            tokens["licensing_officer"].as_str().map(String::from),
+            None,
+        ),
+        "fill" => (
+            "POST",
+            "/api/v1/export-applications".into(),
+            tokens["compliance_officer"].as_str().map(String::from),
+            Some(application()),
+        ),
+        "worklist" => ("GET", "/work".into(), None, None),
+        "check" => ("POST", "/check".into(), None, None),
+        other => bail!(
+            "unknown scenario '{other}' (verify, submit, capture, query, fill, worklist or check)"
+        ),
+    };
+    // The worklist is the licensing officer's, signed in as a person signs in.
+    let cookie = if a.scenario == "worklist" {
+        let file = a
+            .passwords
+            .as_ref()
+            .context("--passwords: the worklist scenario signs in")?;
+        let user = "demo-licensing_officer";
+        Some(sign_in(&a.addr, user, &password_of(file, user)?).await?)
+    } else {
+        None
+    };
+    let checking = a.scenario == "check";
+    let filled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let fill_to = (a.scenario == "fill").then_some(a.count);
     let capture = (a.scenario == "capture").then_some(a.events);
     let querying = a.scenario == "query";
     let round_base = a.round_base;
     let controlled = a.controlled;
     let when = a.event_time.clone();
     let want = match a.scenario.as_str() {
-        "verify" | "query" => 200,
+        "verify" | "query" | "worklist" | "check" => 200,
         "capture" => 202,
         _ => 201,
     };
-    let deadline = Instant::now() + Duration::from_secs(a.seconds);
+    let deadline =
+        Instant::now() + Duration::from_secs(if fill_to.is_some() { 3600 } else { a.seconds });
     let mut tasks = Vec::new();
     for client in 0..a.clients {
         let (addr, path, token, body) = (a.addr.clone(), path.clone(), token.clone(), body.clone());
         let when = when.clone();
+        let cookie = cookie.clone();
+        let filled = filled.clone();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0u64;
             let mut s = connect(&addr).await?;
             let mut round = round_base;
             while Instant::now() < deadline {
+                if fill_to
+                    .is_some_and(|n| filled.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= n)
+                {
+                    break;
+                }
                 round += 1;
                 let doc = capture.map(|n| {
                     if controlled {
@@ -315,8 +449,32 @@ async fn main() -> Result<()> {
                 } else {
                     path.clone()
                 };
+                let form;
+                let page_headers: Vec<(&str, &str)>;
                 let t = Instant::now();
-                match send(&mut s, method, &path, token.as_deref(), body).await {
+                let sent = if let Some(c) = &cookie {
+                    page_headers = vec![("cookie", c.as_str())];
+                    send_with(&mut s, method, &path, &page_headers, None)
+                        .await
+                        .map(|(st, _, b)| (st, b))
+                } else if checking {
+                    let q = CHECKS[(client + round as usize) % CHECKS.len()];
+                    form = format!(
+                        "q={}",
+                        q.replace('%', "%25")
+                            .replace('+', "%2B")
+                            .replace('=', "%3D")
+                            .replace('#', "%23")
+                            .replace(' ', "+")
+                    );
+                    page_headers = vec![("content-type", "application/x-www-form-urlencoded")];
+                    send_with(&mut s, method, &path, &page_headers, Some(&form))
+                        .await
+                        .map(|(st, _, b)| (st, b))
+                } else {
+                    send(&mut s, method, &path, token.as_deref(), body).await
+                };
+                match sent {
                     Ok((st, _)) if st == want => lat.push(t.elapsed()),
                     Ok(_) => errors += 1,
                     Err(_) => {

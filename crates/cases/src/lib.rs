@@ -75,6 +75,11 @@ pub struct Caches {
     /// Organisation id -> organisation and its licences.
     pub enterprises:
         cache::TtlCache<String, (control::Organisation, Vec<control::EnterpriseLicence>)>,
+    /// Recent answers to "is this controlled?" by (input, date, jurisdictions): the law is
+    /// loaded at start and does not change while the process runs, and the same names
+    /// and structures are asked again and again.
+    pub checks:
+        cache::TtlCache<(String, chrono::NaiveDate, law::Jurisdictions), Arc<substances::Checked>>,
 }
 
 /// How long cached identities live.
@@ -127,6 +132,7 @@ impl Services {
                     std::time::Duration::from_secs(CACHE_SECONDS),
                     10_000,
                 ),
+                checks: cache::TtlCache::new(std::time::Duration::from_secs(3600), 1024),
             }),
             logins: Arc::new(logins),
             alerts: tokio::sync::broadcast::channel(ALERT_BACKLOG).0,

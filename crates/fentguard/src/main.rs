@@ -24,6 +24,11 @@ mod records;
 mod screen_cmd;
 mod serve_cmd;
 
+// A server's pages and lists allocate many small short-lived strings from many threads;
+// mimalloc serves them with less locking than glibc's allocator (see bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -302,7 +302,7 @@ pub struct OtherListing {
 }
 
 /// Which verdicts to give.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Jurisdictions {
     /// China only.
     Cn,

@@ -250,6 +250,7 @@ pub struct ListFilter {
     #[param(max_length = 200)]
     pub q: Option<String>,
     /// `newest` (default) or `clock`.
+    #[param(inline)]
     pub order: Option<ListOrder>,
 }
 

@@ -1097,6 +1097,29 @@ async fn access_on(url: &str) {
             "{templ} in /openapi.json"
         );
     }
+    // every schema it refers to is defined (a dangling $ref makes the document invalid)
+    let mut stack = vec![&spec];
+    let mut refs = 0;
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(serde_json::Value::String(r)) = m.get("$ref") {
+                    let name = r
+                        .strip_prefix("#/components/schemas/")
+                        .unwrap_or_else(|| panic!("unexpected $ref {r}"));
+                    assert!(
+                        spec["components"]["schemas"].get(name).is_some(),
+                        "$ref {r} is not defined in /openapi.json"
+                    );
+                    refs += 1;
+                }
+                stack.extend(m.values());
+            }
+            serde_json::Value::Array(a) => stack.extend(a.iter()),
+            _ => {}
+        }
+    }
+    assert!(refs > 10, "only {refs} $refs checked");
 }
 
 /// Proportionate review: under a model that rates this export low risk, it goes to

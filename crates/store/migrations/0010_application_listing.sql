@@ -6,10 +6,12 @@
 --   destination   the country of destination (ISO 3166-1 alpha-2)
 --   search_text   lower-case words a search matches (id, parties, substance, contract)
 --   substance_text lower-case substance name
+--   summary_json  the fields a list shows, as JSON (a tenth of the application's)
 -- Rows written before this migration have '' here until `serve` lists them at start.
 ALTER TABLE applications ADD COLUMN worklist_key TEXT NOT NULL DEFAULT '';
 ALTER TABLE applications ADD COLUMN destination TEXT NOT NULL DEFAULT '';
 ALTER TABLE applications ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 ALTER TABLE applications ADD COLUMN substance_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE applications ADD COLUMN summary_json TEXT NOT NULL DEFAULT '';
 CREATE INDEX applications_worklist ON applications (worklist_key, id);
 CREATE INDEX applications_created ON applications (created_at, id);

@@ -112,8 +112,8 @@ async fn write_group(
     }
     let sql = multi_row(
         "applications",
-        "id, owner_org, state, version, body_json, created_at, updated_at, substance_key, base_kg, importer_name, worklist_key, destination, search_text, substance_text",
-        14,
+        "id, owner_org, state, version, body_json, created_at, updated_at, substance_key, base_kg, importer_name, worklist_key, destination, search_text, substance_text, summary_json",
+        15,
         group.len(),
         "",
         tx.postgres,
@@ -137,7 +137,8 @@ async fn write_group(
             .bind(&f.listing.worklist_key)
             .bind(&f.listing.destination)
             .bind(&f.listing.search_text)
-            .bind(&f.listing.substance_text);
+            .bind(&f.listing.substance_text)
+            .bind(&f.listing.summary_json);
         let e = AuditEntry::next(
             head.as_ref(),
             f.at,

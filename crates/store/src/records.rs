@@ -72,6 +72,29 @@ pub struct ApplicationListing {
     pub search_text: String,
     /// Lower-case substance name.
     pub substance_text: String,
+    /// What a list shows of the application, as JSON.
+    pub summary_json: String,
+}
+
+/// An application as a list reads it: its JSON left as text, for the reader to take
+/// only the fields a list shows (parsing every case whole would cost a list page dearly).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApplicationListRow {
+    /// Id.
+    pub id: String,
+    /// Workflow state (snake_case).
+    pub state: String,
+    /// The application as JSON text.
+    pub body_json: String,
+}
+
+fn application_list_row(r: &AnyRow) -> Result<ApplicationListRow, StoreError> {
+    const WHAT: &str = "reading an application of a list";
+    Ok(ApplicationListRow {
+        id: col(r, "id", WHAT)?,
+        state: col(r, "state", WHAT)?,
+        body_json: col(r, "body_json", WHAT)?,
+    })
 }
 
 /// Which applications a list holds; empty fields do not filter.
@@ -408,7 +431,7 @@ impl Store {
         filter: &ApplicationFilter,
         order: ApplicationOrder,
         page: &PageRequest,
-    ) -> Result<Page<ApplicationRow>, StoreError> {
+    ) -> Result<Page<ApplicationListRow>, StoreError> {
         const NEWEST: Order = Order {
             list: "applications",
             key: &[("created_at", true), ("id", false)],
@@ -417,8 +440,8 @@ impl Store {
             list: "worklist",
             key: &[("worklist_key", false), ("id", false)],
         };
-        let select =
-            "SELECT id, owner_org, state, version, body_json, created_at, worklist_key FROM applications";
+        // a list reads the short summary, or the whole case for one filed before it
+        let select = "SELECT id, state, CASE WHEN summary_json = '' THEN body_json ELSE summary_json END AS body_json, created_at, worklist_key FROM applications";
         // the final states by their stored names (snake_case, as serde writes them)
         let finals = control::State::FINAL
             .iter()
@@ -426,25 +449,46 @@ impl Store {
             .filter_map(|v| v.as_str().map(|n| format!("'{n}'")))
             .collect::<Vec<_>>()
             .join(", ");
-        let condition = format!(
-            "($1 = '' OR owner_org = $1) \
-             AND ($2 = '' OR state = $2 OR ($2 = 'open' AND state NOT IN ({finals}))) \
-             AND ($3 = '' OR created_at >= $3) AND ($4 = '' OR created_at < $4) \
-             AND ($5 = '' OR destination = $5) \
-             AND ($6 = '' OR substance_text LIKE $6 ESCAPE '\\') \
-             AND ($7 = '' OR search_text LIKE $7 ESCAPE '\\')"
-        );
-        let substance = contains_pattern(&filter.substance);
-        let search = contains_pattern(&filter.search);
-        let args = [
-            Arg::Text(&filter.owner),
-            Arg::Text(&filter.state),
-            Arg::Text(&filter.filed_from),
-            Arg::Text(&filter.filed_before),
-            Arg::Text(&filter.destination),
-            Arg::Text(&substance),
-            Arg::Text(&search),
-        ];
+        // Only the filters given become conditions, so that the planner walks the
+        // list's index in order and stops after a page (an `$n = '' OR …` for every
+        // filter would hide the index and sort the whole table each time).
+        let state = if filter.state == "open" {
+            ""
+        } else {
+            filter.state.as_str()
+        };
+        let given: Vec<(&str, String)> = [
+            ("owner_org = ?", filter.owner.clone()),
+            ("state = ?", state.to_string()),
+            ("created_at >= ?", filter.filed_from.clone()),
+            ("created_at < ?", filter.filed_before.clone()),
+            ("destination = ?", filter.destination.clone()),
+            (
+                "substance_text LIKE ? ESCAPE '\\'",
+                contains_pattern(&filter.substance),
+            ),
+            (
+                "search_text LIKE ? ESCAPE '\\'",
+                contains_pattern(&filter.search),
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+        let mut conditions: Vec<String> = given
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| c.replace('?', &format!("${}", i + 1)))
+            .collect();
+        if filter.state == "open" {
+            conditions.push(format!("state NOT IN ({finals})"));
+        }
+        let args: Vec<Arg<'_>> = given.iter().map(|(_, v)| Arg::Text(v)).collect();
+        let condition = if conditions.is_empty() {
+            "1 = 1".to_string()
+        } else {
+            conditions.join(" AND ")
+        };
         let order = match order {
             ApplicationOrder::Newest => NEWEST,
             ApplicationOrder::Worklist => WORKLIST,
@@ -457,7 +501,7 @@ impl Store {
                 &args,
                 page,
                 "listing applications",
-                application_from_row,
+                application_list_row,
             )
             .await
     }
@@ -470,7 +514,7 @@ impl Store {
     ) -> Result<Vec<ApplicationRow>, StoreError> {
         const WHAT: &str = "finding applications to list";
         let rows = sqlx::query(&format!(
-            "SELECT id, owner_org, state, version, body_json FROM applications WHERE search_text = '' ORDER BY id LIMIT {}",
+            "SELECT id, owner_org, state, version, body_json FROM applications WHERE search_text = '' OR summary_json = '' ORDER BY id LIMIT {}",
             limit.min(10_000)
         ))
         .fetch_all(&self.pool)
@@ -731,7 +775,7 @@ impl WriteTx {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let ts = now.to_rfc3339();
-        sqlx::query("INSERT INTO applications (id, owner_org, state, version, body_json, created_at, updated_at, substance_key, base_kg, importer_name, worklist_key, destination, search_text, substance_text) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
+        sqlx::query("INSERT INTO applications (id, owner_org, state, version, body_json, created_at, updated_at, substance_key, base_kg, importer_name, worklist_key, destination, search_text, substance_text, summary_json) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
             .bind(&row.id)
             .bind(&row.owner_org)
             .bind(&row.state)
@@ -745,6 +789,7 @@ impl WriteTx {
             .bind(&listing.destination)
             .bind(&listing.search_text)
             .bind(&listing.substance_text)
+            .bind(&listing.summary_json)
             .execute(&mut *self.tx)
             .await
             .map_err(unique(format!("application {}", row.id)))?;
@@ -761,7 +806,7 @@ impl WriteTx {
         listing: &ApplicationListing,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let res = sqlx::query("UPDATE applications SET state = $1, body_json = $2, version = version + 1, updated_at = $3, worklist_key = $6, destination = $7, search_text = $8, substance_text = $9 WHERE id = $4 AND version = $5")
+        let res = sqlx::query("UPDATE applications SET state = $1, body_json = $2, version = version + 1, updated_at = $3, worklist_key = $6, destination = $7, search_text = $8, substance_text = $9, summary_json = $10 WHERE id = $4 AND version = $5")
             .bind(state)
             .bind(body.to_string())
             .bind(now.to_rfc3339())
@@ -771,6 +816,7 @@ impl WriteTx {
             .bind(&listing.destination)
             .bind(&listing.search_text)
             .bind(&listing.substance_text)
+            .bind(&listing.summary_json)
             .execute(&mut *self.tx)
             .await
             .map_err(db("updating the application"))?;
@@ -798,11 +844,12 @@ impl WriteTx {
         id: &str,
         listing: &ApplicationListing,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE applications SET worklist_key = $1, destination = $2, search_text = $3, substance_text = $4 WHERE id = $5")
+        sqlx::query("UPDATE applications SET worklist_key = $1, destination = $2, search_text = $3, substance_text = $4, summary_json = $5 WHERE id = $6")
             .bind(&listing.worklist_key)
             .bind(&listing.destination)
             .bind(&listing.search_text)
             .bind(&listing.substance_text)
+            .bind(&listing.summary_json)
             .bind(id)
             .execute(&mut *self.tx)
             .await

@@ -419,13 +419,19 @@ async fn application_lists_filter_search_and_order(url: &str) {
             owner_org: owner.into(),
             state: state.into(),
             version: 1,
-            body: serde_json::json!({}),
+            body: serde_json::json!({ "whole": id }),
         };
         let listing = ApplicationListing {
             worklist_key: key.into(),
             destination: dest.into(),
             search_text: words.into(),
             substance_text: substance.into(),
+            // one case with a short summary; the others as if filed before summaries
+            summary_json: if id == "a1" {
+                serde_json::json!({ "summary": id }).to_string()
+            } else {
+                String::new()
+            },
         };
         tx.insert_application(&row, &ApplicationKeys::default(), &listing, at(t))
             .await
@@ -445,6 +451,23 @@ async fn application_lists_filter_search_and_order(url: &str) {
         }
     };
     let all = ApplicationFilter::default;
+    // a list reads the summary where there is one, the whole case where not
+    let bodies: Vec<(String, serde_json::Value)> = s
+        .applications_page(&all(), ApplicationOrder::Newest, &PageRequest::default())
+        .await
+        .expect("page")
+        .items
+        .into_iter()
+        .map(|r| (r.id, serde_json::from_str(&r.body_json).expect("json")))
+        .collect();
+    for (id, body) in &bodies {
+        let expected = if id == "a1" {
+            serde_json::json!({ "summary": id })
+        } else {
+            serde_json::json!({ "whole": id })
+        };
+        assert_eq!(body, &expected, "{id}");
+    }
     assert_eq!(
         ids(all(), ApplicationOrder::Newest).await,
         ["a4", "a3", "a2", "a1"]

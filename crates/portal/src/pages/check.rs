@@ -150,11 +150,10 @@ async fn answer(s: Services, chosen: Chosen, visitor: Visitor, form: CheckForm) 
 fn judged(s: &Services, l: Lang, q: &str, date: Option<NaiveDate>) -> Markup {
     match cases::substances::check(s, q, date, law::Jurisdictions::All) {
         Ok(c) => {
-            let drawn = c.structure.as_ref().map(|m| (m, chem::layout::layout(m)));
             let reader = Reader {
                 l,
                 classifier: &s.rules.classifier,
-                drawn: drawn.as_ref().map(|(m, r)| (*m, r.as_ref())),
+                drawn: c.drawn(),
             };
             reader.classification(&c.classification)
         }

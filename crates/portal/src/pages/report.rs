@@ -104,15 +104,10 @@ where
         let checked = cases::substances::check(&s, &q, date, law::Jurisdictions::All)
             .map_err(|e| (true, e.to_string()))?;
         let fonts = printing.fonts().map_err(|why| (false, why))?;
-        let layout = checked.structure.as_ref().map(chem::layout::layout);
         let reader = Reader {
             l,
             classifier: &s.rules.classifier,
-            drawn: checked
-                .structure
-                .as_ref()
-                .zip(layout.as_ref())
-                .map(|(m, r)| (m, r.as_ref())),
+            drawn: checked.drawn(),
         };
         let flow = content(
             &reader,
