@@ -349,49 +349,47 @@ async fn issue_permit(addr: &str, t: &serde_json::Value) -> Result<String> {
 async fn main() -> Result<()> {
     let a = Args::parse();
     let tokens: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&a.tokens)?)?;
-    let (method, path, token, body): (&str, String, Option<String>, Option<String>) = match a
-        .scenario
-        .as_str()
-    {
-        "verify" => {
-            let permit = issue_permit(&a.addr, &tokens).await?;
-            (
+    let (method, path, token, body): (&str, String, Option<String>, Option<String>) =
+        match a.scenario.as_str() {
+            "verify" => {
+                let permit = issue_permit(&a.addr, &tokens).await?;
+                (
+                    "GET",
+                    format!("/api/v1/permits/{permit}/verify"),
+                    None,
+                    None,
+                )
+            }
+            "submit" => (
+                "POST",
+                "/api/v1/export-applications".into(),
+                tokens["compliance_officer"].as_str().map(String::from),
+                Some(application()),
+            ),
+            "capture" => (
+                "POST",
+                "/epcis/capture".into(),
+                tokens["compliance_officer"].as_str().map(String::from),
+                None,
+            ),
+            "query" => (
                 "GET",
-                format!("/api/v1/permits/{permit}/verify"),
+                String::new(),
+                tokens["licensing_officer"].as_str().map(String::from),
                 None,
-                None,
-            )
-        }
-        "submit" => (
-            "POST",
-            "/api/v1/export-applications".into(),
-            tokens["compliance_officer"].as_str().map(String::from),
-            Some(application()),
-        ),
-        "capture" => (
-            "POST",
-            "/epcis/capture".into(),
-            tokens["compliance_officer"].as_str().map(String::from),
-            None,
-        ),
-        "query" => (
-            "GET",
-            String::new(),
-            tokens["licensing_officer"].as_str().map(String::from),
-            None,
-        ),
-        "fill" => (
-            "POST",
-            "/api/v1/export-applications".into(),
-            tokens["compliance_officer"].as_str().map(String::from),
-            Some(application()),
-        ),
-        "worklist" => ("GET", "/work".into(), None, None),
-        "check" => ("POST", "/check".into(), None, None),
-        other => bail!(
+            ),
+            "fill" => (
+                "POST",
+                "/api/v1/export-applications".into(),
+                tokens["compliance_officer"].as_str().map(String::from),
+                Some(application()),
+            ),
+            "worklist" => ("GET", "/work".into(), None, None),
+            "check" => ("POST", "/check".into(), None, None),
+            other => bail!(
             "unknown scenario '{other}' (verify, submit, capture, query, fill, worklist or check)"
         ),
-    };
+        };
     // The worklist is the licensing officer's, signed in as a person signs in.
     let cookie = if a.scenario == "worklist" {
         let file = a
