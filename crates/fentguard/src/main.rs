@@ -21,6 +21,7 @@ mod export_cmd;
 mod keys;
 mod permit_cmd;
 mod records;
+mod scan_text_cmd;
 mod screen_cmd;
 mod serve_cmd;
 
@@ -128,6 +129,21 @@ enum Command {
         date: Option<law::NaiveDate>,
         /// Inputs; standard input when none.
         inputs: Vec<String>,
+    },
+    /// Screen texts (online listings, messages) for controlled substances and the signs
+    /// of an offer: each line of each FILE (standard input when none) is a text, or a
+    /// JSON object with `id` and `text`. Prints each text's decision (flag, review,
+    /// clear), score, the substances found (with byte offsets, what was undone to find
+    /// them, their status per jurisdiction) and the signals.
+    ScanText {
+        /// `json`: one JSON object per text (JSON Lines); `table`: for people.
+        #[arg(long, value_enum, default_value = "json")]
+        format: ClassifyFormat,
+        /// Judge as the law stood on this date (YYYY-MM-DD; default today).
+        #[arg(long, value_parser = parse_date)]
+        date: Option<law::NaiveDate>,
+        /// Files of texts; standard input when none.
+        files: Vec<String>,
     },
     /// Do I need a licence to export this? Decision, regimes, authorities, documents,
     /// review times and caveats, by the rules in force on the date.
@@ -407,6 +423,16 @@ fn main() -> ExitCode {
             },
             format == ClassifyFormat::Json,
             inputs,
+        ),
+        Command::ScanText {
+            format,
+            date,
+            files,
+        } => scan_text_cmd::run(
+            changes.as_deref(),
+            date.unwrap_or_else(today),
+            format == ClassifyFormat::Json,
+            files,
         ),
         Command::ExportCheck {
             substance,

@@ -1213,3 +1213,36 @@ fn damaged_files_are_refused_naming_where_and_bad_lines_are_skipped() {
         "a bad line is an error in the exit code"
     );
 }
+
+#[test]
+fn scan_text_reads_lines_and_json_lines_with_offsets() {
+    let input = "f3nt4nyl in stock, discreet, telegram @plug_01\n\n{\"id\": \"L-2\", \"text\": \"芬太尼 现货 包清关\"}\npiperidine for universities\n";
+    let (code, out, err) = fentguard(&["scan-text", "--date", "2026-12-07"], Some(input));
+    assert_eq!(code, 0, "{err}");
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 3, "the empty line is skipped: {out}");
+    assert_eq!(lines[0]["id"], "stdin:1");
+    assert_eq!(lines[0]["decision"], "flag");
+    let hit = &lines[0]["hits"][0];
+    assert_eq!(hit["substance"], "Fentanyl");
+    assert_eq!(hit["status"]["CN"], "controlled");
+    assert!(hit["normalisations"]
+        .as_array()
+        .is_some_and(|n| n.contains(&"leetspeak".into())));
+    // byte offsets into the text as UTF-8
+    let text = "芬太尼 现货 包清关";
+    assert_eq!(lines[1]["id"], "L-2");
+    let h = &lines[1]["hits"][0];
+    let (s, e) = (
+        h["start"].as_u64().unwrap_or(99) as usize,
+        h["end"].as_u64().unwrap_or(99) as usize,
+    );
+    assert_eq!(&text[s..e], "芬太尼");
+    assert_eq!(lines[2]["decision"], "clear");
+    let (code, table, _) = fentguard(&["scan-text", "--format", "table"], Some(input));
+    assert_eq!(code, 0);
+    assert!(
+        table.contains("FLAG") && table.contains("Fentanyl"),
+        "{table}"
+    );
+}
