@@ -255,6 +255,27 @@ pub struct ListFilter {
 }
 
 impl ListFilter {
+    /// Refuses a filter longer than the OpenAPI description allows (its `max_length`s).
+    pub fn check_lengths(&self) -> Result<(), Problem> {
+        let limits = [
+            ("state", &self.state, 40),
+            ("destination", &self.destination, 2),
+            ("substance", &self.substance, 200),
+            ("enterprise", &self.enterprise, 200),
+            ("q", &self.q, 200),
+        ];
+        for (name, value, max) in limits {
+            if value.as_deref().is_some_and(|v| v.chars().count() > max) {
+                return Err(Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "query",
+                    format!("query parameter {name}: at most {max} characters"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The use case's query.
     pub fn query(self) -> cases::applications::ListQuery {
         cases::applications::ListQuery {
@@ -291,6 +312,7 @@ pub async fn list(
     let page = Paging::read(page)?;
     let Query(filter) =
         filter.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "query", e.body_text()))?;
+    filter.check_lengths()?;
     Ok(Paged(
         cases::applications::list(&s, &p, &filter.query(), &page).await?,
         uri,

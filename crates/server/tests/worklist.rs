@@ -160,6 +160,19 @@ async fn scenario(url: &str) {
         )
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
+    // longer than the OpenAPI description allows: refused, not searched
+    let long = format!("/api/v1/export-applications?substance={}", "0".repeat(201));
+    let (st, v) = api.call("GET", &long, Some(officer), None).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    let (st, _) = api
+        .call(
+            "GET",
+            &format!("/api/v1/export-applications?substance={}", "0".repeat(200)),
+            Some(officer),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
     // another enterprise asking for the demo exporter's cases gets its own (none)
     let (st, v) = api
         .call("POST", "/api/v1/users", Some("administrator"), Some(serde_json::json!({"username": "li.qiang", "password": common::PASSWORD, "org": "cn-exporter-2", "role": "compliance_officer"})))
