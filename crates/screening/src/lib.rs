@@ -250,6 +250,8 @@ pub struct Screener {
     literal_signals: AhoCorasick,
     literal_ids: Vec<usize>,
     judged: Mutex<HashMap<(usize, NaiveDate), Judged>>,
+    /// Catalogue id → index in the catalogue's substances.
+    index: HashMap<String, usize>,
     structure_cache: Mutex<HashMap<(String, NaiveDate), Hit>>,
 }
 
@@ -311,11 +313,11 @@ impl Screener {
                 });
             }
         }
-        let index: HashMap<&str, usize> = catalogue
+        let index: HashMap<String, usize> = catalogue
             .substances()
             .iter()
             .enumerate()
-            .map(|(i, s)| (s.id.as_str(), i))
+            .map(|(i, s)| (s.id.clone(), i))
             .collect();
         let mut raw: Vec<(usize, HitKind, String)> = Vec::new();
         for (i, s) in catalogue.substances().iter().enumerate() {
@@ -492,6 +494,7 @@ impl Screener {
             literal_signals,
             literal_ids,
             judged: Mutex::new(HashMap::new()),
+            index,
             structure_cache: Mutex::new(HashMap::new()),
         })
     }
@@ -654,11 +657,9 @@ impl Screener {
                     if written.chars().any(fold::is_invisible) {
                         n.push(Normalisation::ZeroWidth);
                     }
-                    let idx = catalogue
-                        .substances()
-                        .iter()
-                        .position(|x| x.id == s.id)
-                        .unwrap_or_default();
+                    let Some(&idx) = self.index.get(&s.id) else {
+                        continue;
+                    };
                     taken = Some((
                         j,
                         Found {
@@ -695,11 +696,9 @@ impl Screener {
         for (start, token) in tokens(text) {
             if looks_like_inchikey(token) {
                 if let Some(s) = catalogue.by_inchikey(token) {
-                    let idx = catalogue
-                        .substances()
-                        .iter()
-                        .position(|x| x.id == s.id)
-                        .unwrap_or_default();
+                    let Some(&idx) = self.index.get(&s.id) else {
+                        continue;
+                    };
                     let j = self.judge_substance(idx, date);
                     hits.push(Hit {
                         start,
@@ -915,14 +914,15 @@ impl Screener {
     ) -> TextReport {
         let sc = &self.scoring;
         let mut reasons = Vec::new();
-        let offer_kinds = {
-            let k: HashSet<&str> = signals
-                .iter()
-                .filter(|g| g.kind != "benign_context")
-                .map(|g| g.kind.as_str())
-                .collect();
-            k.len()
-        };
+        // each kind of signal counts once, at its strongest
+        let mut kinds: BTreeMap<&str, (f64, &SignalHit)> = BTreeMap::new();
+        for g in &signals {
+            let e = kinds.entry(g.kind.as_str()).or_insert((g.weight, g));
+            if g.weight > e.0 {
+                *e = (g.weight, g);
+            }
+        }
+        let offer_kinds = kinds.keys().filter(|k| **k != "benign_context").count();
         // the strongest substance found; a code word (often an ordinary word: "apache")
         // counts only beside two kinds of sales signal
         let mut strongest: Option<(f64, &Hit)> = None;
@@ -972,15 +972,6 @@ impl Screener {
                 h.kind
             ));
         }
-        // each kind of signal counts once, at its strongest
-        let mut kinds: BTreeMap<&str, (f64, &SignalHit)> = BTreeMap::new();
-        for g in &signals {
-            let e = kinds.entry(g.kind.as_str()).or_insert((g.weight, g));
-            if g.weight > e.0 {
-                *e = (g.weight, g);
-            }
-        }
-        let offer_kinds = kinds.keys().filter(|k| **k != "benign_context").count();
         let mut keep = 1.0 - s;
         let mut benign = 1.0;
         for (kind, (w, g)) in &kinds {
